@@ -1,0 +1,57 @@
+# Two commands on a fresh machine:  `make demo` (the whole course cycle) and `make test`.
+# Every target creates or reuses the virtual environment in .venv first.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ASSIGNMENT ?= assignment1
+SUBMISSIONS ?= submissions
+
+.PHONY: help venv demo test test-quick release autograde validate data benchmarks clean
+
+help:
+	@echo "make demo        release, three simulated submissions, autograde, grade table"
+	@echo "make test        the full test suite (about 20 minutes)"
+	@echo "make test-quick  the tests that do not execute notebooks"
+	@echo "make release     write release/, the student copy of the repository"
+	@echo "make autograde ASSIGNMENT=assignment1 SUBMISSIONS=dir   grade a folder of zips"
+	@echo "make validate ASSIGNMENT=assignment1   check your notebooks before handing in"
+	@echo "make data        generate the small offline dataset"
+	@echo "make benchmarks  run the benchmarks"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m cs_utils.instructor demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-quick: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+release: $(STAMP)
+	$(PY) -m cs_utils.instructor release
+
+autograde: $(STAMP)
+	$(PY) -m cs_utils.instructor autograde $(ASSIGNMENT) $(SUBMISSIONS)
+
+validate: $(STAMP)
+	$(PY) -m cs_utils.instructor validate $(ASSIGNMENT)
+
+data: $(STAMP)
+	$(PY) -m cs_utils.synthetic
+
+benchmarks: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf release grading demo .pytest_cache

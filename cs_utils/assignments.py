@@ -1,0 +1,59 @@
+"""What each assignment consists of: its notebooks and its student package.
+
+The instructor tooling, ``collectSubmission.sh`` and the tests all read this one
+table, so adding a notebook to an assignment means adding it here.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment folder: its notebooks (names without .ipynb) and its package."""
+
+    name: str
+    package: str
+    notebooks: tuple
+    modules: tuple
+
+    @property
+    def folder(self):
+        return REPO_ROOT / self.name
+
+    @property
+    def notebook_files(self):
+        """Notebook paths relative to the assignment folder."""
+        return tuple(f"{nb}.ipynb" for nb in self.notebooks)
+
+    @property
+    def module_files(self):
+        """The package's required modules, relative to the assignment folder."""
+        return tuple(f"{self.package}/{m}" for m in self.modules)
+
+    @property
+    def required_files(self):
+        """Everything a complete submission must contain."""
+        return self.notebook_files + self.module_files
+
+
+ASSIGNMENTS = {
+    "assignment1": Assignment(
+        name="assignment1",
+        package="a1",
+        notebooks=("knn", "svm", "softmax", "two_layer_net", "features"),
+        modules=("__init__.py", "knn.py", "linear_svm.py", "softmax.py",
+                 "linear_classifier.py", "layers.py", "two_layer_net.py"),
+    ),
+}
+
+
+def get_assignment(name):
+    """Look an assignment up by folder name, with a clear error for unknown names."""
+    try:
+        return ASSIGNMENTS[name]
+    except KeyError:
+        known = ", ".join(sorted(ASSIGNMENTS))
+        raise SystemExit(f"unknown assignment {name!r}; known assignments: {known}") from None

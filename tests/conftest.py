@@ -1,0 +1,24 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Tests always run on the generated dataset and in quick mode, whatever is downloaded.
+os.environ.setdefault("COURSE_DATASET", "generated")
+os.environ.setdefault("COURSE_QUICK", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def repo_root():
+    return REPO_ROOT
+
+
+def add_assignment_to_path(name):
+    """Make an assignment's student package importable (``import a1``)."""
+    folder = str(REPO_ROOT / name)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)

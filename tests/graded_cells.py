@@ -1,0 +1,125 @@
+"""Run a notebook's autograded test cells against a (possibly mutated) student package.
+
+This is how the tests show that each hidden test catches a plausible bug: copy the
+assignment folder, plant the bug in the reference solution, run the notebook's test
+cells the way nbgrader would judge them, and see which cells fail.
+
+Conventions the notebooks follow so that their test cells can run on their own:
+
+- every autograded test cell is self-contained: it imports what it needs from the
+  student package and ``cs_utils`` and builds its own small inputs with fixed seeds;
+- concept-check answers live in solution cells whose ``grade_id`` ends in
+  ``_answers``; those cells are run first, so the test cells can read the answers.
+
+A cell passes when it raises nothing and writes nothing to stderr (nbgrader gives
+zero to a test cell with stderr output). A cell whose last expression is a number
+reports that number as its score, as nbgrader does.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_RUNNER = textwrap.dedent(r'''
+    import ast, contextlib, io, json, sys, traceback
+    import nbformat
+
+    nb = nbformat.read(sys.argv[1], as_version=4)
+    meta = lambda c: c.metadata.get("nbgrader", {})
+    answers = {}
+    for cell in nb.cells:
+        m = meta(cell)
+        if cell.cell_type == "code" and m.get("solution") and m.get("grade_id", "").endswith("_answers"):
+            exec(compile(cell.source, m["grade_id"], "exec"), answers)
+
+    def run(source, namespace):
+        """Execute like IPython: the value of a final expression is the cell's result."""
+        tree = ast.parse(source)
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        exec(compile(tree, "<cell>", "exec"), namespace)
+        return eval(compile(last, "<cell>", "eval"), namespace) if last else None
+
+    results = {}
+    for cell in nb.cells:
+        m = meta(cell)
+        if cell.cell_type != "code" or not m.get("grade") or m.get("solution"):
+            continue
+        namespace = dict(answers)
+        err = io.StringIO()
+        outcome = {"points": m.get("points", 0)}
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                value = run(cell.source, namespace)
+            outcome["error"] = None
+            outcome["score"] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        except BaseException as exc:
+            outcome["error"] = f"{type(exc).__name__}: {exc}"[:500]
+            outcome["score"] = None
+        outcome["stderr"] = err.getvalue()[:500]
+        results[m["grade_id"]] = outcome
+    print(json.dumps(results))
+''')
+
+
+@dataclass
+class CellResult:
+    points: float
+    error: str | None
+    stderr: str
+    score: float | None
+
+    @property
+    def passed(self):
+        return self.error is None and not self.stderr
+
+    @property
+    def earned(self):
+        """Points nbgrader would award this cell."""
+        if not self.passed:
+            return 0.0
+        return self.points if self.score is None else self.score
+
+
+def copy_assignment(name, destination):
+    """Copy an assignment folder (without caches) to ``destination``; return its path."""
+    target = Path(destination) / name
+    shutil.copytree(REPO_ROOT / name, target,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return target
+
+
+def plant_bug(assignment_dir, relative_file, old, new):
+    """Replace the one occurrence of ``old`` with ``new`` in a package file."""
+    path = Path(assignment_dir) / relative_file
+    text = path.read_text()
+    count = text.count(old)
+    if count != 1:
+        raise AssertionError(f"mutant for {relative_file} expects {old!r} exactly once, "
+                             f"found {count} times: update the mutant")
+    path.write_text(text.replace(old, new))
+
+
+def run_graded_cells(assignment_dir, notebook, timeout=600):
+    """Run the autograded test cells of ``notebook`` (name without .ipynb).
+
+    Returns {grade_id: CellResult}.
+    """
+    assignment_dir = Path(assignment_dir)
+    env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
+               PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run(
+        [sys.executable, "-c", _RUNNER, str(assignment_dir / f"{notebook}.ipynb")],
+        cwd=assignment_dir, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"test-cell runner failed:\n{proc.stderr[-3000:]}")
+    raw = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {gid: CellResult(**r) for gid, r in raw.items()}
