@@ -45,7 +45,7 @@ autograde: $(STAMP)
 	$(PY) -m cs_utils.instructor autograde $(ASSIGNMENT) $(SUBMISSIONS)
 
 validate: $(STAMP)
-	$(PY) -m cs_utils.instructor validate $(ASSIGNMENT)
+	cd $(ASSIGNMENT) && $(abspath $(PY)) -m nbgrader validate *.ipynb
 
 data: $(STAMP)
 	$(PY) -m cs_utils.synthetic

@@ -1,0 +1,165 @@
+"""Import student zips (as collectSubmission.sh makes them) into nbgrader's tree.
+
+For each zip: derive the student id from its name, extract only the files a
+submission may hold (the notebooks and the package's .py files), refuse unsafe
+members, fill missing package modules with the release stubs so that the rest of the
+submission can still be graded, and make the notebooks safe for nbgrader (a notebook
+that is not valid JSON is set aside; repeated grade ids are dropped). Every decision
+is written into the student's report.
+"""
+
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+MAX_MEMBER_BYTES = 50 * 1024 * 1024
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass
+class ImportReport:
+    """What happened to one student's zip."""
+
+    student: str
+    zip_name: str
+    imported: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    gradable: bool = True
+
+    def problem(self, text):
+        self.problems.append(text)
+
+
+def student_id_for(zip_path, assignment):
+    """``alice.zip`` or ``alice_assignment1_submission.zip`` -> ``alice``."""
+    stem = Path(zip_path).name
+    for suffix in (".zip", f"_{assignment.name}_submission", f"_{assignment.name}",
+                   "_submission"):
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            stem = stem[: -len(suffix)]
+    student = _UNSAFE_ID_CHARS.sub("_", stem).strip("._")
+    return student or "unnamed"
+
+
+def allowed_member(name, assignment):
+    """The path inside the assignment folder for an allowed member, else None."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or ":" in name:
+        raise ValueError(f"unsafe path {name!r}")
+    parts = path.parts
+    # Accept zips made one folder up (assignment1/knn.ipynb) as well.
+    if parts and parts[0] == assignment.name:
+        parts = parts[1:]
+    if not parts:
+        return None
+    relative = PurePosixPath(*parts)
+    if relative.as_posix() in assignment.notebook_files:
+        return relative
+    if parts[0] == assignment.package and relative.suffix == ".py" and len(parts) >= 2 \
+            and "__pycache__" not in parts:
+        return relative
+    return None
+
+
+def extract_submission(zip_path, destination, assignment, report):
+    """Extract the allowed members of ``zip_path`` into ``destination``."""
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        report.problem(f"not a readable zip file ({exc}); nothing could be graded")
+        report.gradable = False
+        return
+    with archive:
+        total = 0
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            try:
+                relative = allowed_member(info.filename, assignment)
+            except ValueError as exc:
+                report.problem(f"skipped {exc}")
+                continue
+            if relative is None:
+                continue
+            if stat.S_ISLNK(info.external_attr >> 16):
+                report.problem(f"skipped symbolic link {info.filename!r}")
+                continue
+            total += info.file_size
+            if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+                report.problem(f"skipped {info.filename!r}: the submission is too large")
+                continue
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with archive.open(info) as source, open(target, "wb") as out:
+                    shutil.copyfileobj(source, out)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                report.problem(f"could not extract {info.filename!r} ({exc})")
+                target.unlink(missing_ok=True)
+                continue
+            report.imported.append(relative.as_posix())
+
+
+def fill_missing_modules(destination, release_dir, assignment, report):
+    """Use the release stub for each missing package module, so imports still work."""
+    for module in assignment.module_files:
+        target = destination / module
+        if not target.exists():
+            report.problem(f"missing {module}: graded with the unchanged stub")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(release_dir) / module, target)
+
+
+def sanitize_notebook(path, report):
+    """Make one notebook safe for nbgrader; return False if it cannot be graded."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for bad files
+        report.problem(f"{path.name} is not a valid notebook ({type(exc).__name__}); "
+                       f"it gets no points")
+        path.unlink()
+        return False
+    seen = set()
+    duplicates = []
+    for cell in nb.cells:
+        grading = cell.metadata.get("nbgrader")
+        if not grading or "grade_id" not in grading:
+            continue
+        if grading["grade_id"] in seen:
+            duplicates.append(grading["grade_id"])
+            del cell.metadata["nbgrader"]
+        else:
+            seen.add(grading["grade_id"])
+    if duplicates:
+        report.problem(f"{path.name}: cells copied from graded cells "
+                       f"({', '.join(sorted(set(duplicates)))}); the first of each was graded")
+        nbformat.write(nb, path)
+    return True
+
+
+def import_submission(zip_path, course, assignment, release_dir, student=None):
+    """Import one zip into ``submitted/<student>/<assignment>``; return its report."""
+    student = student or student_id_for(zip_path, assignment)
+    report = ImportReport(student=student, zip_name=Path(zip_path).name)
+    destination = course.path("submitted", student, assignment.name)
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    extract_submission(zip_path, destination, assignment, report)
+    if not report.gradable:
+        shutil.rmtree(destination.parent)
+        return report
+    for notebook in assignment.notebook_files:
+        path = destination / notebook
+        if not path.exists():
+            report.problem(f"missing {notebook}: it gets no points")
+        else:
+            sanitize_notebook(path, report)
+    fill_missing_modules(destination, release_dir, assignment, report)
+    return report

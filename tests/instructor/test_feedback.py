@@ -1,0 +1,26 @@
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from cs_utils.instructor.feedback import HIDDEN_NOTE, HideHiddenTests, hide_hidden_tests
+
+
+def test_hidden_regions_replaced_by_a_note():
+    source = "visible()\n### BEGIN HIDDEN TESTS\nassert secret == 42\n### END HIDDEN TESTS\nafter()"
+    assert hide_hidden_tests(source) == "visible()\n" + HIDDEN_NOTE + "after()"
+
+
+def test_preprocessor_clears_test_cells_and_their_tracebacks_only():
+    test_cell = new_code_cell(
+        "check()\n### BEGIN HIDDEN TESTS\nassert answer == 1234, 'wrong'\n### END HIDDEN TESTS",
+        metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t",
+                               "points": 1, "schema_version": 3}})
+    test_cell.outputs = [new_output("error", ename="AssertionError", evalue="wrong",
+                                    traceback=["line 3: assert answer == 1234, 'wrong'"])]
+    student_cell = new_code_cell("### BEGIN HIDDEN TESTS\nmine\n### END HIDDEN TESTS")
+    nb = new_notebook(cells=[test_cell, student_cell])
+    nb, _ = HideHiddenTests().preprocess(nb, {})
+    text = nbformat.writes(nb)
+    assert "1234" not in text
+    assert nb.cells[0].outputs[0]["traceback"] == ["AssertionError: wrong"]
+    assert "mine" in nb.cells[1].source  # not a graded cell: left alone
+    assert HideHiddenTests().enabled  # nbgrader registers it without enabling it
