@@ -19,6 +19,8 @@ Each scoring function returns a float, so a graded cell that ends with it gives
 nbgrader partial credit.
 """
 
+import numbers
+
 TRUE_FALSE_RIGHT = 2.0
 TRUE_FALSE_WRONG = -1.0
 MULTIPLE_SELECT_POINTS = 4.0
@@ -33,6 +35,11 @@ def _selection(answer):
     if isinstance(answer, str):
         return {c.upper() for c in answer if c.isalpha()}
     return {str(c).strip().upper() for c in answer}
+
+
+def _is_number(answer):
+    """Ints, floats and numpy numbers count; booleans do not."""
+    return isinstance(answer, numbers.Real) and not isinstance(answer, bool)
 
 
 def score_true_false(answers, key):
@@ -63,7 +70,7 @@ def score_numeric(answers, key, points=NUMERIC_POINTS):
     total = 0.0
     for question, correct in key.items():
         answer = answers.get(question)
-        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        if not _is_number(answer):
             continue
         if answer == correct:
             total += points
@@ -99,8 +106,7 @@ def answer_problems(tf_answers=None, ms_answers=None, num_answers=None, options=
             problems.append(f"Q{question}: {''.join(sorted(unknown))} is not one of the "
                             f"options {''.join(sorted(allowed))}")
     for question, answer in (num_answers or {}).items():
-        if answer is not None and (isinstance(answer, bool)
-                                   or not isinstance(answer, (int, float))):
+        if answer is not None and not _is_number(answer):
             problems.append(f"Q{question}: answer with a number, not {answer!r}")
     return problems
 

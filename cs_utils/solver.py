@@ -1,0 +1,382 @@
+"""The Solver: minibatch training of a classification model, shared by all assignments.
+
+A model is anything with
+
+- ``model.params``: a dict from parameter names (``"W1"``, ``"b1"``, ...) to numpy arrays;
+- ``model.loss(X, y=None)``: with ``y=None`` the class scores of shape ``(N, C)``;
+  with labels ``y`` of shape ``(N,)`` a pair ``(loss, grads)`` where ``grads`` has the
+  keys and shapes of ``model.params``.
+
+Example::
+
+    from cs_utils.solver import Solver
+
+    data = {"X_train": X_train, "y_train": y_train,   # (N_train, ...), (N_train,)
+            "X_val": X_val, "y_val": y_val}           # (N_val, ...),   (N_val,)
+    model = TwoLayerNet(input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10)
+    solver = Solver(model, data, update_rule="sgd",
+                    optim_config={"learning_rate": 1e-3},
+                    lr_decay=0.95, num_epochs=5, batch_size=200, print_every=100)
+    solver.train()
+    solver.val_acc_history      # validation accuracy at the start and after each epoch
+
+In Assignment 2 the update rule is one of your own functions, for example
+``update_rule=optim.adam``. All randomness comes from numpy's global generator, so a
+notebook that calls ``np.random.seed(0)`` first gets the same run every time.
+"""
+
+import copy
+import os
+import pickle
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+
+
+def sgd(w, dw, config=None):
+    """Plain stochastic gradient descent: ``next_w = w - learning_rate * dw``.
+
+    Inputs:
+    - w: parameter array of any shape.
+    - dw: gradient of the loss with respect to ``w``, same shape as ``w``.
+    - config: dict; ``learning_rate`` (default 1e-2) is read and stored in it.
+
+    Returns ``(next_w, config)`` with ``next_w`` of the shape of ``w``.
+    """
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    next_w = w - config["learning_rate"] * dw
+    return next_w, config
+
+
+BUILT_IN_UPDATE_RULES = {"sgd": sgd}
+
+DEFAULT_OPTIONS = {
+    "update_rule": "sgd",
+    "optim_config": None,
+    "lr_decay": 1.0,
+    "batch_size": 100,
+    "num_epochs": 10,
+    "num_train_samples": 1000,
+    "num_val_samples": None,
+    "checkpoint_name": None,
+    "print_every": 10,
+    "verbose": True,
+}
+
+REQUIRED_DATA = ("X_train", "y_train", "X_val", "y_val")
+
+
+class Solver:
+    """Train a classification model with minibatch stochastic gradient descent.
+
+    ``Solver(model, data, **options)``
+
+    Inputs:
+    - model: an object with ``params`` (dict of arrays) and ``loss(X, y=None)`` as
+      described at the top of this module.
+    - data: dict with ``X_train`` of shape ``(N_train, ...)``, ``y_train`` of shape
+      ``(N_train,)`` holding integer labels, and ``X_val``, ``y_val`` likewise for the
+      validation set. Other keys are ignored.
+
+    Options (all keyword-only; defaults in brackets):
+    - update_rule ["sgd"]: ``"sgd"`` or a function
+      ``update(w, dw, config) -> (next_w, config)``, such as your ``optim.adam``.
+    - optim_config [{}]: hyperparameters for the update rule, such as
+      ``learning_rate``. Every parameter gets its own copy, which also carries the
+      rule's state (momentum, moving averages, step count) from step to step.
+    - lr_decay [1.0]: after each epoch ``learning_rate`` is multiplied by this.
+    - batch_size [100]: examples per minibatch, drawn with replacement.
+    - num_epochs [10]: epochs to train; an epoch is ``max(N_train // batch_size, 1)``
+      iterations.
+    - num_train_samples [1000]: training examples used to estimate the training
+      accuracy after each epoch (None: all of them).
+    - num_val_samples [None]: validation examples used likewise (None: all of them).
+    - checkpoint_name [None]: if given, after each epoch the model and the training
+      state are pickled to ``f"{checkpoint_name}_epoch_{epoch}.pkl"``.
+    - print_every [10]: print the loss every this many iterations.
+    - verbose [True]: show a progress bar and print progress; False trains silently.
+
+    After ``train()`` the attributes ``loss_history`` (one loss per iteration),
+    ``train_acc_history`` and ``val_acc_history`` (one accuracy at the start and one
+    after each epoch) describe the run, ``best_val_acc`` and ``best_epoch`` name the
+    best epoch, and ``model.params`` holds the parameters of that epoch.
+    """
+
+    def __init__(self, model, data, **options):
+        unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
+        if unknown:
+            accepted = ", ".join(DEFAULT_OPTIONS)
+            raise TypeError(f"Solver got unknown option(s) {', '.join(unknown)}; "
+                            f"the accepted options are: {accepted}")
+        settings = {**DEFAULT_OPTIONS, **options}
+
+        missing = [key for key in REQUIRED_DATA if key not in data]
+        if missing:
+            raise KeyError(f"Solver data is missing {', '.join(missing)}; "
+                           f"it needs {', '.join(REQUIRED_DATA)}")
+        self.model = model
+        self.X_train = data["X_train"]
+        self.y_train = data["y_train"]
+        self.X_val = data["X_val"]
+        self.y_val = data["y_val"]
+        for split in ("train", "val"):
+            X, y = getattr(self, f"X_{split}"), getattr(self, f"y_{split}")
+            if len(X) != len(y):
+                raise ValueError(f"X_{split} has {len(X)} examples but y_{split} "
+                                 f"has {len(y)} labels")
+        if len(self.X_train) == 0:
+            raise ValueError("X_train is empty")
+
+        self.update_rule_name, self.update_rule = _resolve_update_rule(
+            settings["update_rule"])
+        self.optim_config = dict(settings["optim_config"] or {})
+        self.lr_decay = settings["lr_decay"]
+        self.batch_size = _positive_int(settings["batch_size"], "batch_size")
+        self.num_epochs = _non_negative_int(settings["num_epochs"], "num_epochs")
+        self.num_train_samples = settings["num_train_samples"]
+        self.num_val_samples = settings["num_val_samples"]
+        self.checkpoint_name = settings["checkpoint_name"]
+        self.print_every = _positive_int(settings["print_every"], "print_every")
+        self.verbose = bool(settings["verbose"])
+
+        self._reset()
+
+    def _reset(self):
+        """Set up the bookkeeping; called once by the constructor."""
+        self.epoch = 0
+        self.best_val_acc = -1.0
+        self.best_epoch = None
+        self.best_params = {}
+        self.loss_history = []
+        self.train_acc_history = []
+        self.val_acc_history = []
+        self._bar = None
+        # One independent copy of the configuration per parameter: the update rule
+        # keeps each parameter's state (velocity, moments, ...) in its own copy.
+        self.optim_configs = {name: copy.deepcopy(self.optim_config)
+                              for name in self.model.params}
+
+    def _step(self):
+        """One update of every parameter from a random minibatch; returns the loss."""
+        num_train = len(self.X_train)
+        batch_mask = np.random.choice(num_train, self.batch_size)
+        X_batch = self.X_train[batch_mask]
+        y_batch = self.y_train[batch_mask]
+
+        loss, grads = self.model.loss(X_batch, y_batch)
+        loss = float(loss)
+        self.loss_history.append(loss)
+
+        for name, w in self.model.params.items():
+            if name not in grads:
+                raise KeyError(f"model.loss returned no gradient for parameter {name!r}")
+            next_w, next_config = self.update_rule(w, grads[name], self.optim_configs[name])
+            self.model.params[name] = next_w
+            self.optim_configs[name] = next_config
+        return loss
+
+    def _decay_learning_rate(self):
+        if self.lr_decay == 1.0:
+            return
+        for name, config in self.optim_configs.items():
+            if "learning_rate" not in config:
+                raise ValueError(
+                    f"lr_decay needs a 'learning_rate' in the optimizer configuration, "
+                    f"but the one of {name!r} has none: pass "
+                    f"optim_config={{'learning_rate': ...}} or have the update rule "
+                    f"store its default in config")
+            config["learning_rate"] *= self.lr_decay
+
+    def _record_accuracies(self):
+        """Check train and validation accuracy; keep the parameters if they are the best."""
+        train_acc = self.check_accuracy(self.X_train, self.y_train,
+                                        num_samples=self.num_train_samples)
+        val_acc = self.check_accuracy(self.X_val, self.y_val,
+                                      num_samples=self.num_val_samples)
+        self.train_acc_history.append(train_acc)
+        self.val_acc_history.append(val_acc)
+        if val_acc > self.best_val_acc:
+            self.best_val_acc = val_acc
+            self.best_epoch = self.epoch
+            self.best_params = {name: np.array(w, copy=True)
+                                for name, w in self.model.params.items()}
+        return train_acc, val_acc
+
+    def _save_checkpoint(self):
+        if self.checkpoint_name is None:
+            return
+        checkpoint = {
+            "model": self.model,
+            "update_rule": self.update_rule_name,
+            "lr_decay": self.lr_decay,
+            "optim_config": self.optim_config,
+            "batch_size": self.batch_size,
+            "num_train_samples": self.num_train_samples,
+            "num_val_samples": self.num_val_samples,
+            "epoch": self.epoch,
+            "loss_history": self.loss_history,
+            "train_acc_history": self.train_acc_history,
+            "val_acc_history": self.val_acc_history,
+        }
+        filename = f"{self.checkpoint_name}_epoch_{self.epoch}.pkl"
+        _atomic_pickle(checkpoint, filename)
+        self._say(f"Saved checkpoint to {filename}")
+
+    def train(self):
+        """Train for ``num_epochs`` epochs, then restore the best parameters.
+
+        An epoch is ``max(N_train // batch_size, 1)`` iterations. Accuracies are checked
+        before the first iteration and after every epoch.
+        """
+        num_train = len(self.X_train)
+        iterations_per_epoch = max(num_train // self.batch_size, 1)
+        num_iterations = self.num_epochs * iterations_per_epoch
+        first_epoch = self.epoch
+
+        train_acc, val_acc = self._record_accuracies()
+        self._say(f"(Epoch {self.epoch} / {first_epoch + self.num_epochs}) "
+                  f"train acc: {train_acc:.4f}; val acc: {val_acc:.4f}")
+
+        bar = _progress_bar(num_iterations) if self.verbose and num_iterations else None
+        self._bar = bar
+        try:
+            for t in range(num_iterations):
+                loss = self._step()
+                if bar is not None:
+                    bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                    bar.update(1)
+                if t % self.print_every == 0:
+                    self._say(f"(Iteration {t + 1} / {num_iterations}) loss: {loss:f}")
+
+                if (t + 1) % iterations_per_epoch == 0:
+                    self.epoch += 1
+                    self._decay_learning_rate()
+                    train_acc, val_acc = self._record_accuracies()
+                    self._say(f"(Epoch {self.epoch} / {first_epoch + self.num_epochs}) "
+                              f"train acc: {train_acc:.4f}; val acc: {val_acc:.4f}")
+                    self._save_checkpoint()
+        finally:
+            if bar is not None:
+                bar.close()
+            self._bar = None
+
+        for name, w in self.best_params.items():
+            self.model.params[name] = np.array(w, copy=True)
+        self._say(f"Best validation accuracy {self.best_val_acc:.4f} "
+                  f"(epoch {self.best_epoch}); its parameters are restored.")
+
+    def check_accuracy(self, X, y, num_samples=None, batch_size=100):
+        """Fraction of examples whose highest-scoring class is the label.
+
+        Inputs:
+        - X: data of shape ``(N, ...)``.
+        - y: integer labels of shape ``(N,)``.
+        - num_samples: if given and smaller than N, score a random subset of this many
+          examples (drawn without replacement) instead of all N.
+        - batch_size: examples per call to ``model.loss`` (bounds the memory used).
+
+        Returns the accuracy as a float in [0, 1].
+        """
+        N = len(X)
+        if N == 0:
+            return 0.0
+        if num_samples is not None and N > num_samples:
+            mask = np.random.choice(N, num_samples, replace=False)
+            X, y = X[mask], y[mask]
+            N = num_samples
+        batch_size = _positive_int(batch_size, "batch_size")
+
+        predictions = []
+        for start in range(0, N, batch_size):
+            scores = self.model.loss(X[start:start + batch_size])
+            predictions.append(np.argmax(scores, axis=1))
+        y_pred = np.concatenate(predictions)
+        return float(np.mean(y_pred == np.asarray(y)))
+
+    def _say(self, message):
+        """Print a progress line to stdout (when verbose), without breaking the bar."""
+        if not self.verbose:
+            return
+        bar = self._bar
+        if bar is not None:
+            bar.write(message, file=sys.stdout)
+        else:
+            print(message, file=sys.stdout, flush=True)
+
+
+def _resolve_update_rule(update_rule):
+    """``(name, function)`` for a built-in rule's name or a callable update rule."""
+    if isinstance(update_rule, str):
+        try:
+            return update_rule, BUILT_IN_UPDATE_RULES[update_rule]
+        except KeyError:
+            raise ValueError(
+                f"unknown update rule {update_rule!r}: the built-in one is "
+                f"{', '.join(map(repr, BUILT_IN_UPDATE_RULES))}; for any other rule pass "
+                f"the function itself, e.g. update_rule=optim.adam") from None
+    if callable(update_rule):
+        name = getattr(update_rule, "__name__", None) or repr(update_rule)
+        return name, update_rule
+    raise TypeError(f"update_rule must be a name or a function "
+                    f"update(w, dw, config) -> (next_w, config), not {update_rule!r}")
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    return int(value)
+
+
+def _non_negative_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+    return int(value)
+
+
+def _atomic_pickle(obj, filename):
+    """Pickle ``obj`` to ``filename`` so that the file is either complete or absent."""
+    folder = os.path.dirname(os.path.abspath(filename))
+    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=os.path.basename(filename) + ".",
+                                     suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp_name, filename)
+    except BaseException:
+        if os.path.exists(temp_name):
+            os.remove(temp_name)
+        raise
+
+
+def _in_jupyter_kernel():
+    """True when running inside a Jupyter kernel (notebook, lab, Colab, nbgrader)."""
+    if "ipykernel" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _progress_bar(total):
+    """A progress bar over ``total`` iterations that never writes to stderr.
+
+    In a Jupyter kernel this is tqdm's widget (its text fallback goes to stdout when
+    ipywidgets is missing); in a terminal a text bar on stdout.
+    """
+    if _in_jupyter_kernel():
+        # tqdm.auto warns (on stderr) when ipywidgets is missing; nbgrader would give
+        # zero to the cell, so the warning is silenced and the bar goes to stdout.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm(total=total, file=sys.stdout, desc="Training", unit="it",
+                dynamic_ncols=True, leave=True)
