@@ -51,6 +51,10 @@ ASSIGNMENTS = {
 }
 
 
+class UnknownAssignmentError(ValueError):
+    """No assignment of that name is in the table."""
+
+
 def get_assignment(name):
     """Look an assignment up by folder name, with a clear error for unknown names.
 
@@ -62,4 +66,5 @@ def get_assignment(name):
         return ASSIGNMENTS[name]
     except KeyError:
         known = ", ".join(sorted(ASSIGNMENTS))
-        raise SystemExit(f"unknown assignment {name!r}; known assignments: {known}") from None
+        raise UnknownAssignmentError(
+            f"unknown assignment {name!r}; known assignments: {known}") from None

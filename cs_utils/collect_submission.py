@@ -29,7 +29,8 @@ import warnings as python_warnings
 import zipfile
 from pathlib import Path
 
-from cs_utils.assignments import ASSIGNMENTS, REPO_ROOT, Assignment, get_assignment
+from cs_utils import assignments
+from cs_utils.assignments import ASSIGNMENTS, REPO_ROOT, get_assignment
 
 # Folders never searched for package modules.
 SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints", "datasets", "checkpoints"}
@@ -53,13 +54,10 @@ class UnknownAssignmentError(SubmissionError):
 def lookup_assignment(name):
     """The :class:`~cs_utils.assignments.Assignment` called ``name`` (an
     ``Assignment`` itself is returned as it is)."""
-    if isinstance(name, Assignment):
-        return name
-    if name not in ASSIGNMENTS:
-        known = ", ".join(sorted(ASSIGNMENTS))
-        raise UnknownAssignmentError(
-            f"unknown assignment {name!r}; known assignments: {known}", [name])
-    return get_assignment(name)
+    try:
+        return get_assignment(name)
+    except assignments.UnknownAssignmentError as exc:
+        raise UnknownAssignmentError(str(exc), [name]) from None
 
 
 # ---------------------------------------------------------------- 1. the files

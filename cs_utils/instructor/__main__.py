@@ -3,6 +3,8 @@
 import argparse
 import sys
 
+from ..assignments import UnknownAssignmentError
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cs_utils.instructor",
@@ -24,6 +26,13 @@ def main(argv=None):
                       help="limit the demo to this assignment (repeatable)")
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except UnknownAssignmentError as exc:
+        parser.error(str(exc))
+
+
+def _run(args):
     if args.command == "release":
         from .release import build_release
         build_release(target=args.out, course_dir=args.course)

@@ -1,0 +1,144 @@
+"""The release and autograde pipelines end to end on a made-up one-notebook assignment.
+
+Fast enough to run on every change (about a minute and a half); the same pipelines on
+the real assignments are exercised by test_course_cycle.py.
+"""
+
+import csv
+import copy
+import zipfile
+
+import nbformat
+import pytest
+
+from cs_utils.instructor.autograde import autograde
+from cs_utils.instructor.release import build_release, find_leaks
+from cs_utils.instructor.simulate import fill_in_solutions, plant_bug, start_from_release
+from tests.instructor.toy import HIDDEN_DOUBLE, make_toy_assignment
+
+pytestmark = pytest.mark.slow
+
+
+def zip_folder(folder, path, extra=None):
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(folder).as_posix())
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("toycourse")
+    assignment = make_toy_assignment(root / "source")
+    release = build_release(target=root / "release", course_dir=root / "course",
+                            assignments=[assignment], log=lambda *a: None)
+    subs = root / "submissions"
+    subs.mkdir()
+    work = root / "students"
+
+    def student(name):
+        return start_from_release(release / "toy", work / name)
+
+    # The reference solutions: full marks although safe_log warns on log(0).
+    alice = student("alice")
+    fill_in_solutions(alice, assignment)
+    zip_folder(alice, subs / "alice_toy_submission.zip")
+    # The untouched release.
+    zip_folder(student("bob"), subs / "bob.zip")
+    # A typical bug in double(), a copied graded cell, a missing module, a stray file.
+    carol = student("carol")
+    fill_in_solutions(carol, assignment)
+    plant_bug(carol, "tp/ops.py", "return 2 * x", "return x + 1")  # right on 1.0 only
+    nb = nbformat.read(carol / "toy.ipynb", as_version=4)
+    copied = copy.deepcopy(nb.cells[3])
+    copied.source, copied.id = "print('my copy')", "copied01"
+    nb.cells.append(copied)
+    nbformat.write(nb, carol / "toy.ipynb")
+    (carol / "tp" / "__init__.py").unlink()
+    zip_folder(carol, subs / "carol.zip", extra={"notes.txt": "hello"})
+    # Not a zip at all.
+    (subs / "dave.zip").write_bytes(b"this is not a zip file")
+    # A zip whose members try to escape, beside a valid reference notebook.
+    erin = student("erin")
+    fill_in_solutions(erin, assignment)
+    zip_folder(erin, subs / "erin.zip", extra={"../../escaped.py": "print('x')",
+                                               "/abs/escaped.py": "x"})
+    # A notebook that is not JSON.
+    frank = student("frank")
+    fill_in_solutions(frank, assignment)
+    (frank / "toy.ipynb").write_text("{ this is not json")
+    zip_folder(frank, subs / "frank.zip")
+
+    rows, reports, csv_path = autograde(assignment, subs, course_dir=root / "course",
+                                        log=lambda *a: None)
+    return {"root": root, "release": release, "assignment": assignment,
+            "rows": {r.student: r for r in rows}, "reports": {r.student: r for r in reports},
+            "csv": csv_path, "course": root / "course"}
+
+
+def test_release_is_stubbed_and_leaks_nothing(graded):
+    release = graded["release"]
+    assert find_leaks(release) == []
+    ops = (release / "toy" / "tp" / "ops.py").read_text()
+    assert "return np.log(x)" not in ops and "return 2 * x" not in ops
+    assert 'raise NotImplementedError("double: write your code here (toy/tp/ops.py)")' in ops
+    notebook = (release / "toy" / "toy.ipynb").read_text()
+    assert "21.5" not in notebook and "Because." not in notebook
+    assert not (release / "cs_utils" / "instructor").exists()
+    for name in ("README.md", "requirements.txt", "pyproject.toml", "collectSubmission.sh",
+                 "cs_utils/gradient_check.py", "datasets/get_datasets.sh"):
+        assert (release / name).is_file(), name
+
+
+def test_reference_gets_full_marks_even_with_a_runtime_warning(graded):
+    alice = graded["rows"]["alice"]
+    assert (alice.score, alice.max_score) == (5, 5)
+    assert graded["reports"]["alice"].problems == []
+
+
+def test_untouched_release_gets_zero_without_crashing_the_run(graded):
+    bob = graded["rows"]["bob"]
+    assert bob.graded and bob.score == 0 and bob.max_score == 5
+
+
+def test_bug_loses_exactly_its_points_and_copied_cells_are_reported(graded):
+    carol = graded["rows"]["carol"]
+    assert carol.score == 3  # test_double (2 points) fails, test_safe_log (3) passes
+    problems = " ".join(graded["reports"]["carol"].problems)
+    assert "test_double" in problems and "copied" in problems
+    assert "missing tp/__init__.py" in problems
+
+
+def test_broken_zips_are_reported_and_the_rest_is_graded(graded):
+    assert not graded["rows"]["dave"].graded
+    assert "not a readable zip" in graded["reports"]["dave"].problems[0]
+    erin = graded["rows"]["erin"]
+    assert erin.score == 5
+    assert any("unsafe path" in p for p in graded["reports"]["erin"].problems)
+    assert not list(graded["root"].rglob("escaped.py"))
+    frank = graded["rows"]["frank"]
+    assert frank.score == 0
+    assert any("not a valid notebook" in p for p in graded["reports"]["frank"].problems)
+
+
+def test_feedback_hides_hidden_tests(graded):
+    feedback = graded["course"] / "feedback" / "carol" / "toy" / "toy.html"
+    html = feedback.read_text()
+    assert "21.5" not in html and "isneginf" not in html and "BEGIN HIDDEN" not in html
+    assert "hidden tests ran here" in html
+    assert HIDDEN_DOUBLE.split("'")[1] in html  # the failing assertion's message is kept
+
+
+def test_grades_csv_and_reports(graded):
+    with open(graded["csv"], newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == {"alice", "bob", "carol", "dave", "erin", "frank"}
+    assert rows["alice"]["autograded_score"] == "5" and rows["alice"]["toy"] == "5"
+    assert rows["carol"]["autograded_score"] == "3"
+    assert rows["dave"]["status"] == "not graded"
+    assert rows["alice"]["manual_points_to_grade"] == "1"
+    report = (graded["course"] / "reports" / "toy" / "carol.txt").read_text()
+    assert "autograded: 3 / 5" in report and "copied" in report
