@@ -30,9 +30,10 @@ import os
 import pickle
 import sys
 import tempfile
-import warnings
 
 import numpy as np
+
+from .progress import progress_bar
 
 
 def sgd(w, dw, config=None):
@@ -241,7 +242,8 @@ class Solver:
         self._say(f"(Epoch {self.epoch} / {first_epoch + self.num_epochs}) "
                   f"train acc: {train_acc:.4f}; val acc: {val_acc:.4f}")
 
-        bar = _progress_bar(num_iterations) if self.verbose and num_iterations else None
+        bar = (progress_bar(total=num_iterations, desc="Training", unit="it", leave=True)
+               if self.verbose and num_iterations else None)
         self._bar = bar
         try:
             for t in range(num_iterations):
@@ -350,33 +352,3 @@ def _atomic_pickle(obj, filename):
         if os.path.exists(temp_name):
             os.remove(temp_name)
         raise
-
-
-def _in_jupyter_kernel():
-    """True when running inside a Jupyter kernel (notebook, lab, Colab, nbgrader)."""
-    if "ipykernel" not in sys.modules:
-        return False
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def _progress_bar(total):
-    """A progress bar over ``total`` iterations that never writes to stderr.
-
-    In a Jupyter kernel this is tqdm's widget (its text fallback goes to stdout when
-    ipywidgets is missing); in a terminal a text bar on stdout.
-    """
-    if _in_jupyter_kernel():
-        # tqdm.auto warns (on stderr) when ipywidgets is missing; nbgrader would give
-        # zero to the cell, so the warning is silenced and the bar goes to stdout.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm
-    return tqdm(total=total, file=sys.stdout, desc="Training", unit="it",
-                dynamic_ncols=True, leave=True)

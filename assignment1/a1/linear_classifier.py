@@ -1,7 +1,7 @@
 """Linear classifiers trained by minibatch stochastic gradient descent."""
 
 import numpy as np
-from tqdm.auto import tqdm
+from cs_utils.progress import progress_bar
 
 from .linear_svm import svm_loss_vectorized
 from .softmax import softmax_loss_vectorized
@@ -44,7 +44,7 @@ class LinearClassifier:
             self.W = 0.001 * np.random.randn(dim, num_classes)
 
         loss_history = []
-        steps = tqdm(range(num_iters), disable=not verbose, desc=type(self).__name__)
+        steps = progress_bar(range(num_iters), disable=not verbose, desc=type(self).__name__)
         for it in steps:
             # Draw batch_size example indices uniformly at random, with replacement, and
             # take those rows: X_batch (batch_size, D) and y_batch (batch_size,).
