@@ -1,0 +1,241 @@
+"""The graded cells of two_layer_net.ipynb judge the way they should.
+
+- the reference solution passes every graded cell and gets full concept points;
+- each planted bug (a plausible wrong implementation) fails exactly the cells listed
+  with it, and every other cell still passes;
+- the release state (every solution region stubbed, concept answers blank) gets no
+  autograded points;
+- the notebook runs top to bottom in quick mode, as nbgrader runs it (slow).
+
+Cells whose grade_id starts with ``accuracy_`` read the state of the notebook (the
+tuned model), so the isolated runner cannot judge them; the end-to-end run does.
+"""
+
+import re
+import time
+
+import nbformat
+import pytest
+
+from cs_utils import concept_checks
+from tests.graded_cells import REPO_ROOT, copy_assignment, plant_bug, run_graded_cells
+
+ASSIGNMENT = "assignment1"
+NOTEBOOK = "two_layer_net"
+
+CONCEPT_POINTS = {
+    "concept_true_false": concept_checks.max_score(true_false=2),
+    "concept_multiple_select": concept_checks.max_score(multiple_select=1),
+    "concept_numeric": concept_checks.max_score(numeric=2, numeric_points=1),
+}
+CODE_CELLS = {
+    "affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss",
+    "softmax_loss", "two_layer_net_scores", "two_layer_net_loss_and_gradients",
+}
+ACCURACY_CELLS = {"accuracy_best_model"}
+TOTAL_POINTS = 22
+
+LAYERS = "a1/layers.py"
+NET = "a1/two_layer_net.py"
+
+# (file, text in the reference, replacement, graded cells that must fail)
+MUTANTS = [
+    pytest.param(
+        LAYERS, "out = x.reshape(x.shape[0], -1) @ w + b", "out = x @ w + b",
+        {"affine_forward", "affine_backward", "two_layer_net_scores",
+         "two_layer_net_loss_and_gradients"},
+        id="affine_forward-does-not-flatten-images"),
+    pytest.param(
+        LAYERS, "dw = x.reshape(x.shape[0], -1).T @ dout", "dw = dout.T @ x.reshape(x.shape[0], -1)",
+        {"affine_backward", "two_layer_net_loss_and_gradients"},
+        id="affine_backward-dw-transposed"),
+    pytest.param(
+        LAYERS, "dx = (dout @ w.T).reshape(x.shape)", "dx = (dout @ w).reshape(x.shape)",
+        {"affine_backward", "two_layer_net_loss_and_gradients"},
+        id="affine_backward-dx-without-transpose"),
+    pytest.param(
+        LAYERS, "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T",
+        {"affine_backward"},
+        id="affine_backward-dx-not-reshaped"),
+    pytest.param(
+        LAYERS, "db = np.sum(dout, axis=0)", "db = np.mean(dout, axis=0)",
+        {"affine_backward", "two_layer_net_loss_and_gradients"},
+        id="affine_backward-db-averaged-not-summed"),
+    pytest.param(
+        LAYERS, "dx = dout * (x > 0)", "dx = dout * (x >= 0)",
+        {"relu_backward"},
+        id="relu_backward-passes-gradient-at-zero"),
+    pytest.param(
+        LAYERS, "dx = dout * (x > 0)", "dx = dout * np.maximum(0, x)",
+        {"relu_backward", "two_layer_net_loss_and_gradients"},
+        id="relu_backward-multiplies-by-output"),
+    pytest.param(
+        LAYERS, "out = np.maximum(0, x)", "x[x < 0] = 0\n    out = x",
+        {"relu_forward", "relu_backward"},
+        id="relu_forward-changes-its-input"),
+    pytest.param(
+        LAYERS, "loss = np.sum(margins) / num_train", "loss = np.sum(margins)",
+        {"svm_loss"},
+        id="svm_loss-not-averaged"),
+    pytest.param(
+        LAYERS, "loss = -np.sum(log_probs[rows, y]) / num_train", "loss = -np.sum(log_probs[rows, y])",
+        {"softmax_loss", "two_layer_net_loss_and_gradients"},
+        id="softmax_loss-not-averaged"),
+    pytest.param(
+        LAYERS, "shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x",
+        {"softmax_loss"},
+        id="softmax_loss-overflows"),
+    pytest.param(
+        NET, 'self.params["W1"] = weight_scale * np.random.randn(input_dim, hidden_dim)',
+        'self.params["W1"] = 1e-3 * np.random.randn(input_dim, hidden_dim)',
+        {"two_layer_net_scores"},
+        id="net-ignores-weight_scale"),
+    pytest.param(
+        NET, '        grads["W1"] += self.reg * W1\n', "",
+        {"two_layer_net_loss_and_gradients"},
+        id="net-no-regularization-gradient-W1"),
+    pytest.param(
+        NET, '        grads["W2"] += self.reg * W2\n', "",
+        {"two_layer_net_loss_and_gradients"},
+        id="net-no-regularization-gradient-W2"),
+    pytest.param(
+        NET, "loss += 0.5 * self.reg * (", "loss += self.reg * (",
+        {"two_layer_net_loss_and_gradients"},
+        id="net-regularization-loss-without-half"),
+    pytest.param(
+        NET, "affine_relu_backward(dhidden, hidden_cache)", "affine_backward(dhidden, hidden_cache[0])",
+        {"two_layer_net_loss_and_gradients"},
+        id="net-backward-skips-relu-mask"),
+    pytest.param(
+        NET, 'grads["W1"] += self.reg * W1\n',
+        'grads["W1"] += self.reg * W1\n        grads["b2"] = np.mean(dscores, axis=0)\n',
+        {"two_layer_net_loss_and_gradients"},
+        id="net-db2-averaged-again"),
+]
+
+SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*\n",
+                             re.DOTALL | re.MULTILINE)
+
+
+def _failed(results):
+    return {gid for gid, r in results.items() if not r.passed and gid not in ACCURACY_CELLS}
+
+
+def _read_notebook(folder=None):
+    folder = folder or REPO_ROOT / ASSIGNMENT
+    return nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
+
+
+@pytest.fixture(scope="module")
+def reference_results(tmp_path_factory):
+    folder = copy_assignment(ASSIGNMENT, tmp_path_factory.mktemp("reference"))
+    return run_graded_cells(folder, NOTEBOOK)
+
+
+def test_notebook_metadata_follows_the_conventions():
+    nb = _read_notebook()
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    graded = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if not meta:
+            continue
+        assert meta["schema_version"] == 3
+        assert meta["grade_id"] not in graded, f"duplicate grade_id {meta['grade_id']}"
+        graded[meta["grade_id"]] = (cell, meta)
+        if meta["grade"] and cell.cell_type == "code":
+            assert meta["locked"] and not meta["solution"]
+            assert "### BEGIN SOLUTION" not in cell.source
+        if meta["solution"]:
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+        if cell.cell_type == "markdown" and meta["grade"]:
+            assert meta["solution"] and not meta["locked"]
+            assert cell.source.index("**Your answer:**") < cell.source.index("### BEGIN SOLUTION")
+    tests = {gid for gid, (c, m) in graded.items() if m["grade"] and c.cell_type == "code"}
+    assert tests == CODE_CELLS | ACCURACY_CELLS | set(CONCEPT_POINTS)
+    for gid in CODE_CELLS:
+        source = graded[gid][0].source
+        visible, _, hidden = source.partition("### BEGIN HIDDEN TESTS")
+        assert "assert" in visible and "assert" in hidden and "### END HIDDEN TESTS" in hidden, gid
+    for gid, points in CONCEPT_POINTS.items():
+        assert graded[gid][1]["points"] == points, gid
+        assert graded[gid][0].source.rstrip().endswith("### END HIDDEN TESTS")
+    questions = [gid for gid, (c, m) in graded.items() if c.cell_type == "markdown" and m["grade"]]
+    assert len(questions) >= 2
+    answer_cells = [gid for gid in graded if gid.endswith("_answers")]
+    assert len(answer_cells) == 1
+    blank = graded[answer_cells[0]][0].source.split("### BEGIN SOLUTION")[0]
+    assert "tf_answers" in blank and "ms_answers" in blank and "num_answers" in blank
+    assert sum(m["points"] for c, m in graded.values() if m["grade"]) == TOTAL_POINTS
+
+
+def test_reference_solution_passes_every_graded_cell(reference_results):
+    assert set(reference_results) == CODE_CELLS | ACCURACY_CELLS | set(CONCEPT_POINTS)
+    assert _failed(reference_results) == set(), {
+        gid: (r.error, r.stderr) for gid, r in reference_results.items() if not r.passed}
+    for gid in CODE_CELLS:
+        assert reference_results[gid].earned == reference_results[gid].points
+    for gid, points in CONCEPT_POINTS.items():
+        assert reference_results[gid].score == points, gid
+        assert reference_results[gid].earned == points, gid
+
+
+@pytest.mark.parametrize("relative_file, old, new, expected", MUTANTS)
+def test_planted_bug_fails_exactly_its_cells(tmp_path, relative_file, old, new, expected):
+    folder = copy_assignment(ASSIGNMENT, tmp_path)
+    plant_bug(folder, relative_file, old, new)
+    results = run_graded_cells(folder, NOTEBOOK)
+    failed = _failed(results)
+    assert failed == expected, {gid: results[gid].error for gid in failed ^ expected}
+    for gid in CONCEPT_POINTS:
+        assert results[gid].earned == CONCEPT_POINTS[gid]
+
+
+def test_release_state_gets_no_autograded_points(tmp_path):
+    folder = copy_assignment(ASSIGNMENT, tmp_path)
+    for path in (folder / "a1").glob("*.py"):
+        text = path.read_text()
+        stubbed = SOLUTION_REGION.sub(lambda m: f"{m.group(1)}raise NotImplementedError\n", text)
+        path.write_text(stubbed)
+    assert "### BEGIN SOLUTION" not in (folder / "a1" / "layers.py").read_text()
+    # Blank concept answers: the answers cell without its solution region.
+    nb = _read_notebook(folder)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_answers"):
+            cell.source = SOLUTION_REGION.sub("", cell.source + "\n")
+    nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+
+    results = run_graded_cells(folder, NOTEBOOK)
+    for gid in CODE_CELLS | ACCURACY_CELLS:
+        assert not results[gid].passed, f"{gid} passes on the stubbed package"
+    for gid in CONCEPT_POINTS:
+        assert results[gid].passed and results[gid].earned == 0, gid
+    assert sum(r.earned for r in results.values()) == 0
+
+
+@pytest.mark.slow
+def test_notebook_runs_top_to_bottom_in_quick_mode(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    folder = copy_assignment(ASSIGNMENT, tmp_path)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = _read_notebook(folder)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    elapsed = time.perf_counter() - start
+    print(f"{NOTEBOOK}.ipynb ran in {elapsed:.1f} s")
+
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{meta['grade_id']}: {output.get('evalue')}"
+            assert not (output.output_type == "stream" and output.name == "stderr"), (
+                f"{meta['grade_id']} writes to stderr: {output.text[:300]}")
+    accuracy = [c for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") in ACCURACY_CELLS]
+    assert len(accuracy) == len(ACCURACY_CELLS) and all(c.outputs for c in accuracy)
+    assert elapsed < 240, f"quick mode should take well under a minute, took {elapsed:.0f} s"
