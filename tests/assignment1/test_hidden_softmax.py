@@ -1,0 +1,174 @@
+"""The graded cells of assignment1/softmax.ipynb: they pass on the reference solution,
+catch typical bugs (each mutant fails exactly the cells listed for it), give nothing to
+the untouched release, and the notebook runs top to bottom in quick mode."""
+
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.graded_cells import copy_assignment, plant_bug, run_graded_cells
+
+NOTEBOOK = "softmax"
+SOFTMAX = "a1/softmax.py"
+
+CODE_CELLS = {
+    "test_softmax_naive_loss",
+    "test_softmax_naive_grad",
+    "test_softmax_vectorized_loss",
+    "test_softmax_vectorized_grad",
+    "test_softmax_stability",
+}
+CONCEPT_CELLS = {
+    "test_softmax_concepts_true_false": 4.0,
+    "test_softmax_concepts_multiple_select": 4.0,
+    "test_softmax_concepts_numeric": 2.0,
+}
+
+# (id, file, old text, new text, the graded cells that must fail)
+MUTANTS = [
+    ("naive_no_max_shift", SOFTMAX,
+     "shifted = scores - np.max(scores)\n",
+     "shifted = scores\n",
+     {"test_softmax_stability"}),
+    ("vectorized_no_max_shift", SOFTMAX,
+     "shifted = scores - np.max(scores, axis=1, keepdims=True)",
+     "shifted = scores",
+     {"test_softmax_stability"}),
+    ("vectorized_shift_by_column_max", SOFTMAX,
+     "shifted = scores - np.max(scores, axis=1, keepdims=True)",
+     "shifted = scores - np.max(scores, axis=0)",
+     {"test_softmax_vectorized_loss", "test_softmax_vectorized_grad"}),
+    ("naive_not_averaged", SOFTMAX,
+     "    loss /= num_train\n    dW /= num_train\n",
+     "",
+     {"test_softmax_naive_loss", "test_softmax_naive_grad"}),
+    ("naive_reg_gradient_halved", SOFTMAX,
+     "dW += 2 * reg * W",
+     "dW += reg * W",
+     {"test_softmax_naive_grad"}),
+    ("naive_gradient_without_one_hot", SOFTMAX,
+     "dW[:, j] += (prob - (j == y[i])) * X[i]",
+     "dW[:, j] += prob * X[i]",
+     {"test_softmax_naive_grad"}),
+    ("vectorized_loss_not_averaged", SOFTMAX,
+     "loss = -np.sum(log_probs[rows, y]) / num_train + reg * np.sum(W * W)",
+     "loss = -np.sum(log_probs[rows, y]) + reg * np.sum(W * W)",
+     {"test_softmax_vectorized_loss"}),
+    ("vectorized_reg_gradient_missing", SOFTMAX,
+     "dW = X.T @ dscores / num_train + 2 * reg * W",
+     "dW = X.T @ dscores / num_train",
+     {"test_softmax_vectorized_grad"}),
+    ("vectorized_gradient_without_one_hot", SOFTMAX,
+     "    dscores[rows, y] -= 1\n",
+     "",
+     {"test_softmax_vectorized_grad"}),
+]
+
+SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$",
+                             re.S | re.M)
+
+
+def stub_package(assignment_dir):
+    """Replace every solution region of the student package with a stub, as the release does."""
+    for path in (Path(assignment_dir) / "a1").glob("*.py"):
+        text = path.read_text()
+        path.write_text(SOLUTION_REGION.sub(
+            lambda m: f'{m.group(1)}raise NotImplementedError("stub")', text))
+
+
+def blank_concept_answers(notebook_path):
+    """Drop the key from the concept-check answer cells, leaving the blank dictionaries."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "code" and grade_id.endswith("_answers"):
+            cell.source = SOLUTION_REGION.sub("", cell.source)
+    nbformat.write(nb, notebook_path)
+
+
+def failing(results):
+    return {grade_id for grade_id, result in results.items() if not result.passed}
+
+
+def test_notebook_cells_follow_the_conventions(repo_root):
+    nb = nbformat.read(repo_root / "assignment1" / f"{NOTEBOOK}.ipynb", as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    metas = [(c, c.metadata["nbgrader"]) for c in nb.cells if "nbgrader" in c.metadata]
+    grade_ids = [m["grade_id"] for _, m in metas]
+    assert len(grade_ids) == len(set(grade_ids)), "grade_ids must be unique"
+    assert all(m["schema_version"] == 3 for _, m in metas)
+
+    tests = {m["grade_id"]: m for c, m in metas if c.cell_type == "code" and m["grade"]}
+    assert set(tests) == CODE_CELLS | set(CONCEPT_CELLS)
+    for grade_id, m in tests.items():
+        assert m["locked"] and not m["solution"] and m["points"] > 0, grade_id
+    for grade_id, points in CONCEPT_CELLS.items():
+        assert tests[grade_id]["points"] == points
+
+    questions = [(c, m) for c, m in metas if c.cell_type == "markdown"]
+    assert len(questions) >= 2, "at least two inline questions"
+    for cell, m in questions:
+        assert m["grade"] and m["solution"] and not m["locked"] and m["points"] > 0
+        answer = cell.source.split("**Your answer:**", 1)[1]
+        assert "### BEGIN SOLUTION" in answer and "### END SOLUTION" in answer
+
+    answers = [c for c, m in metas if m["grade_id"].endswith("_answers")]
+    assert len(answers) == 1 and answers[0].metadata["nbgrader"]["solution"]
+    assert answers[0].source.index("tf_answers") < answers[0].source.index("### BEGIN SOLUTION")
+    print(f"{NOTEBOOK}.ipynb: {sum(m.get('points', 0) for _, m in metas)} points")
+
+
+def test_reference_solution_gets_full_marks(tmp_path):
+    folder = copy_assignment("assignment1", tmp_path)
+    results = run_graded_cells(folder, NOTEBOOK)
+    assert set(results) == CODE_CELLS | set(CONCEPT_CELLS)
+    for grade_id, result in results.items():
+        assert result.passed, f"{grade_id}: {result.error} {result.stderr}"
+        assert result.earned == result.points, grade_id
+    for grade_id, points in CONCEPT_CELLS.items():
+        assert results[grade_id].score == points == results[grade_id].points
+
+
+@pytest.mark.parametrize("path,old,new,expected", [m[1:] for m in MUTANTS], ids=[m[0] for m in MUTANTS])
+def test_mutant_fails_exactly_its_cells(tmp_path, path, old, new, expected):
+    folder = copy_assignment("assignment1", tmp_path)
+    plant_bug(folder, path, old, new)
+    results = run_graded_cells(folder, NOTEBOOK)
+    assert failing(results) == expected
+    for grade_id, points in CONCEPT_CELLS.items():
+        assert results[grade_id].earned == points
+
+
+def test_untouched_release_scores_nothing(tmp_path):
+    folder = copy_assignment("assignment1", tmp_path)
+    stub_package(folder)
+    blank_concept_answers(folder / f"{NOTEBOOK}.ipynb")
+    results = run_graded_cells(folder, NOTEBOOK)
+    assert failing(results) == CODE_CELLS
+    for grade_id in CODE_CELLS:
+        assert "NotImplementedError" in results[grade_id].error
+    for grade_id in CONCEPT_CELLS:
+        assert results[grade_id].passed and results[grade_id].earned == 0.0
+
+
+@pytest.mark.slow
+def test_notebook_runs_top_to_bottom_in_quick_mode(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    folder = copy_assignment("assignment1", tmp_path)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}})
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError on the first failing cell
+    elapsed = time.perf_counter() - start
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade"):
+            streams = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+            assert not streams, f"{meta['grade_id']} wrote to stderr: {streams[0].text[:300]}"
+    print(f"{NOTEBOOK}.ipynb ran in {elapsed:.1f} s")
