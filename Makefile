@@ -20,7 +20,7 @@ help:
 	@echo "make data        generate the small offline dataset"
 	@echo "make benchmarks  run the benchmarks"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml setup.py cs_utils/_im2col_cython.pyx
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -25,6 +25,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from cs_utils.instructor.strip import BEGIN_SOLUTION, strip_file
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _RUNNER = textwrap.dedent(r'''
@@ -115,7 +117,7 @@ def run_graded_cells(assignment_dir, notebook, timeout=600):
 
     Returns {grade_id: CellResult}.
     """
-    assignment_dir = Path(assignment_dir)
+    assignment_dir = Path(assignment_dir).resolve()
     env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
                PYTHONDONTWRITEBYTECODE="1")
     proc = subprocess.run(
@@ -125,3 +127,26 @@ def run_graded_cells(assignment_dir, notebook, timeout=600):
         raise RuntimeError(f"test-cell runner failed:\n{proc.stderr[-3000:]}")
     raw = json.loads(proc.stdout.strip().splitlines()[-1])
     return {gid: CellResult(**r) for gid, r in raw.items()}
+
+
+def stub_package(assignment_dir, package):
+    """Strip the student package exactly as the release does."""
+    for path in (Path(assignment_dir) / package).rglob("*.py"):
+        strip_file(path)
+
+
+def blank_concept_answers(notebook_path):
+    """Leave the concept-check answer cells with their blank dictionaries only."""
+    notebook_path = Path(notebook_path)
+    nb = json.loads(notebook_path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if cell["cell_type"] == "code" and grade_id.endswith("_answers"):
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            cell["source"] = source.split(BEGIN_SOLUTION)[0]
+    notebook_path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def failing(results):
+    """The grade ids of the cells that did not pass."""
+    return {grade_id for grade_id, result in results.items() if not result.passed}

@@ -2,14 +2,13 @@
 catch typical bugs (each mutant fails exactly the cells listed for it), give nothing to
 the untouched release, and the notebook runs top to bottom in quick mode."""
 
-import re
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.graded_cells import copy_assignment, plant_bug, run_graded_cells
+from tests.graded_cells import (blank_concept_answers, copy_assignment, failing, plant_bug,
+                                run_graded_cells, stub_package)
 
 NOTEBOOK = "svm"
 SVM = "a1/linear_svm.py"
@@ -84,32 +83,6 @@ MUTANTS = [
      {"test_linear_classifier"}),
 ]
 
-SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$",
-                             re.S | re.M)
-
-
-def stub_package(assignment_dir):
-    """Replace every solution region of the student package with a stub, as the release does."""
-    for path in (Path(assignment_dir) / "a1").glob("*.py"):
-        text = path.read_text()
-        path.write_text(SOLUTION_REGION.sub(
-            lambda m: f'{m.group(1)}raise NotImplementedError("stub")', text))
-
-
-def blank_concept_answers(notebook_path):
-    """Drop the key from the concept-check answer cells, leaving the blank dictionaries."""
-    nb = nbformat.read(notebook_path, as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if cell.cell_type == "code" and grade_id.endswith("_answers"):
-            cell.source = SOLUTION_REGION.sub("", cell.source)
-    nbformat.write(nb, notebook_path)
-
-
-def failing(results):
-    return {grade_id for grade_id, result in results.items() if not result.passed}
-
-
 def test_notebook_cells_follow_the_conventions(repo_root):
     nb = nbformat.read(repo_root / "assignment1" / f"{NOTEBOOK}.ipynb", as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
@@ -161,7 +134,7 @@ def test_mutant_fails_exactly_its_cells(tmp_path, path, old, new, expected):
 
 def test_untouched_release_scores_nothing(tmp_path):
     folder = copy_assignment("assignment1", tmp_path)
-    stub_package(folder)
+    stub_package(folder, "a1")
     blank_concept_answers(folder / f"{NOTEBOOK}.ipynb")
     results = run_graded_cells(folder, NOTEBOOK)
     assert failing(results) == CODE_CELLS

@@ -11,14 +11,14 @@ Cells whose grade_id starts with ``accuracy_`` read the state of the notebook (t
 tuned model), so the isolated runner cannot judge them; the end-to-end run does.
 """
 
-import re
 import time
 
 import nbformat
 import pytest
 
 from cs_utils import concept_checks
-from tests.graded_cells import REPO_ROOT, copy_assignment, plant_bug, run_graded_cells
+from tests.graded_cells import (REPO_ROOT, blank_concept_answers, copy_assignment, failing,
+                                plant_bug, run_graded_cells, stub_package)
 
 ASSIGNMENT = "assignment1"
 NOTEBOOK = "two_layer_net"
@@ -113,14 +113,6 @@ MUTANTS = [
         id="net-db2-averaged-again"),
 ]
 
-SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*\n",
-                             re.DOTALL | re.MULTILINE)
-
-
-def _failed(results):
-    return {gid for gid, r in results.items() if not r.passed and gid not in ACCURACY_CELLS}
-
-
 def _read_notebook(folder=None):
     folder = folder or REPO_ROOT / ASSIGNMENT
     return nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
@@ -171,7 +163,7 @@ def test_notebook_metadata_follows_the_conventions():
 
 def test_reference_solution_passes_every_graded_cell(reference_results):
     assert set(reference_results) == CODE_CELLS | ACCURACY_CELLS | set(CONCEPT_POINTS)
-    assert _failed(reference_results) == set(), {
+    assert (failing(reference_results) - ACCURACY_CELLS) == set(), {
         gid: (r.error, r.stderr) for gid, r in reference_results.items() if not r.passed}
     for gid in CODE_CELLS:
         assert reference_results[gid].earned == reference_results[gid].points
@@ -185,7 +177,7 @@ def test_planted_bug_fails_exactly_its_cells(tmp_path, relative_file, old, new, 
     folder = copy_assignment(ASSIGNMENT, tmp_path)
     plant_bug(folder, relative_file, old, new)
     results = run_graded_cells(folder, NOTEBOOK)
-    failed = _failed(results)
+    failed = (failing(results) - ACCURACY_CELLS)
     assert failed == expected, {gid: results[gid].error for gid in failed ^ expected}
     for gid in CONCEPT_POINTS:
         assert results[gid].earned == CONCEPT_POINTS[gid]
@@ -193,17 +185,9 @@ def test_planted_bug_fails_exactly_its_cells(tmp_path, relative_file, old, new, 
 
 def test_release_state_gets_no_autograded_points(tmp_path):
     folder = copy_assignment(ASSIGNMENT, tmp_path)
-    for path in (folder / "a1").glob("*.py"):
-        text = path.read_text()
-        stubbed = SOLUTION_REGION.sub(lambda m: f"{m.group(1)}raise NotImplementedError\n", text)
-        path.write_text(stubbed)
+    stub_package(folder, "a1")
     assert "### BEGIN SOLUTION" not in (folder / "a1" / "layers.py").read_text()
-    # Blank concept answers: the answers cell without its solution region.
-    nb = _read_notebook(folder)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_answers"):
-            cell.source = SOLUTION_REGION.sub("", cell.source + "\n")
-    nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+    blank_concept_answers(folder / f"{NOTEBOOK}.ipynb")
 
     results = run_graded_cells(folder, NOTEBOOK)
     for gid in CODE_CELLS | ACCURACY_CELLS:

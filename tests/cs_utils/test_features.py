@@ -2,12 +2,10 @@
 
 import colorsys
 import math
-import sys
 
 import numpy as np
 import pytest
 
-from cs_utils import features
 from cs_utils.features import color_histogram_hsv, extract_features, hog_feature
 
 
