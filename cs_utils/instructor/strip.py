@@ -123,3 +123,19 @@ def remove_markers(text):
         elif marker is None and not hidden:
             kept.append(line)
     return "".join(kept)
+
+
+def split_regions(text):
+    """(lines inside solution and hidden-test regions, lines outside them), stripped of
+    indentation and without blank lines and markers."""
+    inside, outside = [], []
+    in_region = False
+    for line in text.splitlines():
+        marker = _marker(line)
+        if marker in (BEGIN_SOLUTION, BEGIN_HIDDEN):
+            in_region = True
+        elif marker in (END_SOLUTION, END_HIDDEN):
+            in_region = False
+        elif line.strip():
+            (inside if in_region else outside).append(line.strip())
+    return inside, outside

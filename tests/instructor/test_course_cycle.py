@@ -1,0 +1,170 @@
+"""The whole course cycle on the real assignments: the same run as ``make demo``.
+
+Builds the release, checks that nothing of a solution or a hidden test survives in
+it, lets three simulated students hand in (reference, untouched, planted bug),
+autogrades them and checks the grades, the feedback and a student's own validation.
+"""
+
+import csv
+import html
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from cs_utils.assignments import ASSIGNMENTS
+from cs_utils.instructor.demo import PLANTED_BUGS, run_demo
+from cs_utils.instructor.strip import MARKERS, split_regions
+
+pytestmark = pytest.mark.slow
+
+# Lines that are both inside a region and ordinary enough to appear elsewhere.
+MIN_SECRET_LENGTH = 12
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    messages = []
+    status = run_demo(out=out, log=lambda *parts: messages.append(" ".join(map(str, parts))))
+    return {"out": out, "status": status, "log": "\n".join(messages)}
+
+
+def source_texts(assignment):
+    """(path, text) of every file of the instructor source that holds regions."""
+    for path in sorted(assignment.folder.rglob("*")):
+        if path.suffix == ".py" and "__pycache__" not in path.parts:
+            yield path, path.read_text()
+        elif path.suffix == ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            nb = nbformat.read(path, as_version=4)
+            yield path, "\n".join(cell.source for cell in nb.cells)
+
+
+def secret_lines(assignment):
+    """Lines of solutions and hidden tests that appear nowhere else in the source."""
+    secrets, public = set(), set()
+    for _, text in source_texts(assignment):
+        inside, outside = split_regions(text)
+        secrets.update(inside)
+        public.update(outside)
+    return {line for line in secrets - public if len(line) >= MIN_SECRET_LENGTH}
+
+
+def release_texts(release):
+    for path in sorted(release.rglob("*")):
+        if path.is_file():
+            try:
+                yield path, path.read_text()
+            except UnicodeDecodeError:
+                continue
+
+
+def test_demo_reports_the_expected_outcomes(demo):
+    assert demo["status"] == 0, demo["log"]
+    assert "UNEXPECTED" not in demo["log"]
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_release_leaks_no_solution_and_no_hidden_test(demo, name):
+    release = demo["out"] / "release"
+    secrets = secret_lines(ASSIGNMENTS[name])
+    assert len(secrets) > 100  # the scan has something to look for
+    leaks = []
+    for path, text in release_texts(release):
+        leaks += [(path.name, m) for m in MARKERS if m in text]
+        present = {line.strip() for line in text.splitlines()}
+        leaks += [(path.name, line) for line in secrets & present]
+    assert leaks == []
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_release_is_a_complete_student_repository(demo, name):
+    release = demo["out"] / "release"
+    assignment = ASSIGNMENTS[name]
+    for relative in assignment.required_files:
+        assert (release / name / relative).is_file(), relative
+    for relative in ("README.md", "requirements.txt", "pyproject.toml", "collectSubmission.sh",
+                     "datasets/get_datasets.sh", "cs_utils/data.py", "cs_utils/solver.py"):
+        assert (release / relative).is_file(), relative
+    assert not (release / "cs_utils" / "instructor").exists()
+    assert not (release / "tests").exists() and not (release / "nbgrader_config.py").exists()
+    # The stubs import and raise a helpful NotImplementedError.
+    probe = (f"import {assignment.package}, pkgutil, importlib\n"
+             f"for m in pkgutil.iter_modules({assignment.package}.__path__):\n"
+             f"    importlib.import_module('{assignment.package}.' + m.name)\n"
+             f"print('ok')")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=release / name,
+                          capture_output=True, text=True)
+    assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def grade_rows(demo, name):
+    with open(demo["out"] / "course" / "grades" / f"{name}.csv", newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_grades(demo, name):
+    rows = grade_rows(demo, name)
+    assignment = ASSIGNMENTS[name]
+    reference, untouched, buggy = rows["reference"], rows["untouched"], rows["planted_bug"]
+    assert float(reference["autograded_score"]) == float(reference["autograded_max"]) > 0
+    assert float(untouched["autograded_score"]) == 0
+    assert float(untouched["autograded_max"]) == float(reference["autograded_max"])
+    bug_file = PLANTED_BUGS[name][0]
+    assert bug_file.startswith(assignment.package + "/")
+    # The bug costs points in some notebooks and none in others.
+    lost = [nb for nb in assignment.notebooks if float(buggy[nb]) < float(reference[nb])]
+    kept = [nb for nb in assignment.notebooks if float(buggy[nb]) == float(reference[nb])]
+    assert lost and kept
+    assert all(row["status"] == "graded" for row in rows.values())
+
+
+def test_planted_svm_bug_costs_only_svm_dependent_points(demo):
+    rows = grade_rows(demo, "assignment1")
+    buggy, reference = rows["planted_bug"], rows["reference"]
+    for notebook in ("knn", "softmax", "two_layer_net"):
+        assert buggy[notebook] == reference[notebook], notebook
+    assert float(buggy["svm"]) < float(reference["svm"])
+
+
+def visible_text(html_text):
+    """What a reader of the feedback page sees: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_feedback_exists_and_hides_hidden_tests(demo, name):
+    course = demo["out"] / "course"
+    hidden, visible = set(), set()
+    for path in ASSIGNMENTS[name].folder.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            inside, outside = split_regions(cell.source)
+            if "### BEGIN HIDDEN TESTS" in cell.source:
+                hidden.update(line for line in inside if len(line) >= MIN_SECRET_LENGTH)
+            visible.update(line for line in outside if len(line) >= MIN_SECRET_LENGTH)
+    hidden -= visible
+    assert hidden and visible
+    for student in ("reference", "untouched", "planted_bug"):
+        for notebook in ASSIGNMENTS[name].notebooks:
+            page = (course / "feedback" / student / name / f"{notebook}.html").read_text()
+            text = visible_text(page)
+            assert "hidden tests ran here" in text
+            assert [line for line in hidden if line in text] == []
+            if student == "reference":  # the check can see code at all
+                assert any(line in text for line in visible)
+
+
+@pytest.mark.parametrize("student, succeeds", [("reference", True), ("untouched", False)])
+def test_students_can_validate_their_notebooks(demo, student, succeeds):
+    """What the student README says to run before handing in: nbgrader validate."""
+    folder = demo["out"] / "students" / "assignment1" / student / "assignment1"
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "validate", "knn.ipynb"],
+                          cwd=folder, capture_output=True, text=True, timeout=900)
+    output = proc.stdout + proc.stderr
+    if succeeds:
+        assert "Success! Your notebook passes all the tests." in output, output[-3000:]
+    else:
+        assert "VALIDATION FAILED" in output and "NotImplementedError" in output, output[-3000:]
