@@ -74,6 +74,10 @@ class Course:
         """Run an nbgrader command in the course folder; returns the CompletedProcess."""
         env = dict(os.environ)
         env.pop("NBGRADER_EXECUTION", None)
+        # Grading runs one kernel at a time next to other work: one BLAS thread per
+        # kernel keeps small matrix products from fighting over the cores.
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(variable, "1")
         # nbgrader runs the `alembic` script of its environment by name.
         bin_dir = str(Path(sys.executable).parent)
         env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
