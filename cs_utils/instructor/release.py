@@ -21,7 +21,8 @@ from .strip import MARKERS, strip_file
 
 STUDENT_README = Path(__file__).with_name("student_readme.md")
 # Top-level files a student needs, copied as they are.
-STUDENT_FILES = ("requirements.txt", "pyproject.toml", "collectSubmission.sh", ".gitignore")
+STUDENT_FILES = ("requirements.txt", "pyproject.toml", "setup.py", "collectSubmission.sh",
+                 ".gitignore")
 
 
 class LeakError(RuntimeError):
