@@ -48,6 +48,14 @@ ASSIGNMENTS = {
         modules=("__init__.py", "knn.py", "linear_svm.py", "softmax.py",
                  "linear_classifier.py", "layers.py", "two_layer_net.py"),
     ),
+    "assignment2": Assignment(
+        name="assignment2",
+        package="a2",
+        notebooks=("FullyConnectedNets", "BatchNormalization", "Dropout",
+                   "ConvolutionalNetworks"),
+        modules=("__init__.py", "layers.py", "layer_utils.py", "optim.py", "fc_net.py",
+                 "cnn.py"),
+    ),
 }
 
 

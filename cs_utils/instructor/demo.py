@@ -24,6 +24,8 @@ from .simulate import fill_in_solutions, plant_bug, start_from_release
 PLANTED_BUGS = {
     "assignment1": ("a1/linear_svm.py", "    margins[rows, y] = 0\n", "",
                     "svm_loss_vectorized counts the correct class in the hinge sum"),
+    "assignment2": ("a2/optim.py", "m_hat = m / (1 - beta1 ** t)", "m_hat = m",
+                    "adam skips the bias correction of its first moment"),
 }
 
 
