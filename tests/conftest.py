@@ -26,3 +26,10 @@ def add_assignment_to_path(name):
     folder = str(REPO_ROOT / name)
     if folder not in sys.path:
         sys.path.insert(0, folder)
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize ``mutant`` with the MUTANTS of a GradedNotebookSuite test class."""
+    if "mutant" in metafunc.fixturenames and metafunc.cls is not None:
+        mutants = metafunc.cls.MUTANTS
+        metafunc.parametrize("mutant", mutants, ids=[m.name for m in mutants])
