@@ -14,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from cs_utils.assignments import ASSIGNMENTS
+from cs_utils.assignments import ASSIGNMENTS, REPO_ROOT
 from cs_utils.instructor.demo import PLANTED_BUGS, run_demo
 from cs_utils.instructor.strip import MARKERS, split_regions
 
@@ -42,9 +42,19 @@ def source_texts(assignment):
             yield path, "\n".join(cell.source for cell in nb.cells)
 
 
+def shared_code_lines():
+    """Every line of the shared code that students get anyway (cs_utils)."""
+    lines = set()
+    for path in (REPO_ROOT / "cs_utils").rglob("*"):
+        if path.suffix in (".py", ".pyx") and "instructor" not in path.parts:
+            lines.update(line.strip() for line in path.read_text().splitlines())
+    return lines
+
+
 def secret_lines(assignment):
-    """Lines of solutions and hidden tests that appear nowhere else in the source."""
-    secrets, public = set(), set()
+    """Lines of solutions and hidden tests that appear nowhere public: not outside the
+    regions of the source, and not in the shared code students get anyway."""
+    secrets, public = set(), shared_code_lines()
     for _, text in source_texts(assignment):
         inside, outside = split_regions(text)
         secrets.update(inside)
