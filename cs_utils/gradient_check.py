@@ -15,6 +15,20 @@ def rel_error(x, y):
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
+def _evaluate_around(f, x, ix, h):
+    """f at ``x`` with ``x[ix]`` moved by +h and by -h; ``x`` is restored afterwards.
+
+    The results are copied: ``f`` may return a buffer that its next call overwrites.
+    """
+    old_value = x[ix]
+    x[ix] = old_value + h
+    f_plus = np.array(f(x), dtype=np.float64, copy=True)
+    x[ix] = old_value - h
+    f_minus = np.array(f(x), dtype=np.float64, copy=True)
+    x[ix] = old_value
+    return f_plus, f_minus
+
+
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     """Numerical gradient of a scalar function ``f`` at ``x``.
 
@@ -30,12 +44,7 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
         ix = it.multi_index
-        old_value = x[ix]
-        x[ix] = old_value + h
-        f_plus = f(x)
-        x[ix] = old_value - h
-        f_minus = f(x)
-        x[ix] = old_value
+        f_plus, f_minus = _evaluate_around(f, x, ix, h)
         grad[ix] = (f_plus - f_minus) / (2 * h)
         if verbose:
             print(ix, grad[ix])
@@ -61,12 +70,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
         ix = it.multi_index
-        old_value = x[ix]
-        x[ix] = old_value + h
-        f_plus = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old_value - h
-        f_minus = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old_value
+        f_plus, f_minus = _evaluate_around(f, x, ix, h)
         grad[ix] = np.sum((f_plus - f_minus) * df) / (2 * h)
         it.iternext()
     return grad
@@ -91,13 +95,8 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
     errors = []
     for _ in range(num_checks):
         ix = tuple(int(rng.integers(m)) for m in x.shape)
-        old_value = x[ix]
-        x[ix] = old_value + h
-        f_plus = f(x)
-        x[ix] = old_value - h
-        f_minus = f(x)
-        x[ix] = old_value
-        numerical = (f_plus - f_minus) / (2 * h)
+        f_plus, f_minus = _evaluate_around(f, x, ix, h)
+        numerical = float((f_plus - f_minus) / (2 * h))
         analytic = analytic_grad[ix]
         error = abs(numerical - analytic) / max(1e-12, abs(numerical) + abs(analytic))
         errors.append(error)
