@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..assignments import REPO_ROOT, get_assignment
 from .course import Course, NbgraderError
-from .grades import format_grade_table, read_grades, write_grades_csv
+from .grades import format_grade_table, gradebook_students, read_grades, write_grades_csv
 from .release import generate_assignment
 from .submissions import import_submission, student_id_for
 
@@ -49,9 +49,27 @@ def grade_student(course, assignment, report):
             return
 
 
+REPORT_PROBLEM_PREFIX = "  - "
+
+
+def reports_folder(course, assignment):
+    return course.path("reports", assignment.name)
+
+
+def recorded_problems(course, assignment):
+    """student -> problems, from the reports of this run and of earlier ones."""
+    problems = {}
+    folder = reports_folder(course, assignment)
+    for path in sorted(folder.glob("*.txt")) if folder.exists() else []:
+        lines = path.read_text().splitlines()
+        problems[path.stem] = [line[len(REPORT_PROBLEM_PREFIX):] for line in lines
+                               if line.startswith(REPORT_PROBLEM_PREFIX)]
+    return problems
+
+
 def write_report(course, assignment, report, grades):
     """A plain-text report per student, for the instructor and for the student."""
-    folder = course.path("reports", assignment.name)
+    folder = reports_folder(course, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     lines = [f"student: {report.student}", f"zip: {report.zip_name}",
              f"autograded: {grades.score:g} / {grades.max_score:g}"
@@ -59,8 +77,8 @@ def write_report(course, assignment, report, grades):
              f"points left to grade by hand: {grades.manual_max:g}"]
     lines += [f"  {name}: {score:g} / {best:g}" for name, (score, best)
               in grades.notebooks.items()]
-    lines += ["problems:"] + [f"  - {p}" for p in report.problems] if report.problems \
-        else ["problems: none"]
+    lines += ["problems:"] + [REPORT_PROBLEM_PREFIX + p for p in report.problems] \
+        if report.problems else ["problems: none"]
     path = folder / f"{report.student}.txt"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -76,7 +94,8 @@ def unique_student(student, taken):
 
 
 def autograde(assignment_name, submissions, course_dir=None, log=print):
-    """Grade every ``*.zip`` in ``submissions``; return (grade rows, reports, csv path)."""
+    """Grade every ``*.zip`` in ``submissions``; return (this run's grade rows, their
+    reports, the path of the class's grade table)."""
     assignment = get_assignment(assignment_name)
     course = Course(course_dir or REPO_ROOT / "grading").prepare([assignment])
     released = ensure_generated(course, assignment, log)
@@ -97,10 +116,12 @@ def autograde(assignment_name, submissions, course_dir=None, log=print):
             grade_student(course, assignment, report)
         reports.append(report)
     rows = read_grades(course, assignment, [r.student for r in reports])
-    problems = {r.student: r.problems for r in reports}
     for report, row in zip(reports, rows):
         write_report(course, assignment, report, row)
-    csv_path = write_grades_csv(rows, assignment,
+    # The grade table covers the whole class: students graded in earlier runs too.
+    problems = recorded_problems(course, assignment)
+    everyone = sorted(set(problems) | gradebook_students(course, assignment))
+    csv_path = write_grades_csv(read_grades(course, assignment, everyone), assignment,
                                 course.path("grades", f"{assignment.name}.csv"), problems)
     log(format_grade_table(rows, assignment))
     log(f"Grades: {csv_path}")

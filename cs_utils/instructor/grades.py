@@ -27,6 +27,16 @@ class StudentGrades:
         return sum(best for _, best in self.notebooks.values())
 
 
+def gradebook_students(course, assignment):
+    """Ids of the students with a submission of ``assignment`` in the gradebook."""
+    with Gradebook(course.db_url) as gradebook:
+        try:
+            submissions = gradebook.find_assignment(assignment.name).submissions
+        except MissingEntry:
+            return set()
+        return {submission.student.id for submission in submissions}
+
+
 def read_grades(course, assignment, students):
     """StudentGrades for each student id, from the course's gradebook."""
     rows = []

@@ -142,3 +142,20 @@ def test_grades_csv_and_reports(graded):
     assert rows["alice"]["manual_points_to_grade"] == "1"
     report = (graded["course"] / "reports" / "toy" / "carol.txt").read_text()
     assert "autograded: 3 / 5" in report and "copied" in report
+
+
+def test_a_later_run_keeps_the_whole_class_in_the_grade_table(graded, tmp_path):
+    """Grading a late submission on its own must not drop the others from the CSV."""
+    late = start_from_release(graded["release"] / "toy", tmp_path / "gina")
+    fill_in_solutions(late, graded["assignment"])
+    folder = tmp_path / "late"
+    folder.mkdir()
+    zip_folder(late, folder / "gina.zip")
+    rows, _, csv_path = autograde(graded["assignment"], folder, course_dir=graded["course"],
+                                  log=lambda *a: None)
+    assert [r.student for r in rows] == ["gina"] and rows[0].score == 5
+    with open(csv_path, newline="") as handle:
+        table = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(table) == {"alice", "bob", "carol", "dave", "erin", "frank", "gina"}
+    assert table["carol"]["autograded_score"] == "3" and "copied" in table["carol"]["problems"]
+    assert table["dave"]["status"] == "not graded"
