@@ -43,6 +43,8 @@ import numpy as np
 
 from cs_utils import im2col as _numpy_kernels
 
+from .checks import integer_at_least
+
 ENV_VAR = "COURSE_FAST_LAYERS"
 CHOICES = ("auto", "cython", "numpy")
 
@@ -126,13 +128,6 @@ def _float_dtype(*arrays):
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
-def _positive_int(value, name, minimum=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _output_size(size, window, pad, stride, axis, layer):
     """(size + 2 * pad - window) / stride + 1, or a ValueError if it is not a positive integer."""
     span = size + 2 * pad - window
@@ -198,8 +193,8 @@ def conv_forward_fast(x, w, b, conv_param):
       hundreds of megabytes.
     """
     layer = "conv_forward_fast"
-    stride = _positive_int(conv_param.get("stride", 1), "conv_param['stride']")
-    pad = _positive_int(conv_param.get("pad", 0), "conv_param['pad']", minimum=0)
+    stride = integer_at_least(conv_param.get("stride", 1), "conv_param['stride']")
+    pad = integer_at_least(conv_param.get("pad", 0), "conv_param['pad']", minimum=0)
     x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
     dtype = _float_dtype(x, w, b)
     _check_images(x, layer)
@@ -289,9 +284,9 @@ def max_pool_forward_fast(x, pool_param):
       ("im2col", x, out, pool_param, kernels).
     """
     layer = "max_pool_forward_fast"
-    ph = _positive_int(pool_param["pool_height"], "pool_param['pool_height']")
-    pw = _positive_int(pool_param["pool_width"], "pool_param['pool_width']")
-    stride = _positive_int(pool_param["stride"], "pool_param['stride']")
+    ph = integer_at_least(pool_param["pool_height"], "pool_param['pool_height']")
+    pw = integer_at_least(pool_param["pool_width"], "pool_param['pool_width']")
+    stride = integer_at_least(pool_param["stride"], "pool_param['stride']")
     x = np.asarray(x)
     _check_images(x, layer)
     x = np.ascontiguousarray(x, dtype=_float_dtype(x))

@@ -33,6 +33,7 @@ import tempfile
 
 import numpy as np
 
+from .checks import integer_at_least
 from .progress import progress_bar
 
 
@@ -136,12 +137,12 @@ class Solver:
             settings["update_rule"])
         self.optim_config = dict(settings["optim_config"] or {})
         self.lr_decay = settings["lr_decay"]
-        self.batch_size = _positive_int(settings["batch_size"], "batch_size")
-        self.num_epochs = _non_negative_int(settings["num_epochs"], "num_epochs")
+        self.batch_size = integer_at_least(settings["batch_size"], "batch_size")
+        self.num_epochs = integer_at_least(settings["num_epochs"], "num_epochs", minimum=0)
         self.num_train_samples = settings["num_train_samples"]
         self.num_val_samples = settings["num_val_samples"]
         self.checkpoint_name = settings["checkpoint_name"]
-        self.print_every = _positive_int(settings["print_every"], "print_every")
+        self.print_every = integer_at_least(settings["print_every"], "print_every")
         self.verbose = bool(settings["verbose"])
 
         self._reset()
@@ -290,7 +291,7 @@ class Solver:
             mask = np.random.choice(N, num_samples, replace=False)
             X, y = X[mask], y[mask]
             N = num_samples
-        batch_size = _positive_int(batch_size, "batch_size")
+        batch_size = integer_at_least(batch_size, "batch_size")
 
         predictions = []
         for start in range(0, N, batch_size):
@@ -325,18 +326,6 @@ def _resolve_update_rule(update_rule):
         return name, update_rule
     raise TypeError(f"update_rule must be a name or a function "
                     f"update(w, dw, config) -> (next_w, config), not {update_rule!r}")
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, not {value!r}")
-    return int(value)
-
-
-def _non_negative_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
-    return int(value)
 
 
 def _atomic_pickle(obj, filename):
