@@ -105,22 +105,47 @@ class Solver:
     After ``train()`` the attributes ``loss_history`` (one loss per iteration),
     ``train_acc_history`` and ``val_acc_history`` (one accuracy at the start and one
     after each epoch) describe the run, ``best_val_acc`` and ``best_epoch`` name the
-    best epoch, and ``model.params`` holds the parameters of that epoch.
+    best epoch, and ``model.params`` holds the parameters of that epoch. A model with
+    batch normalization (``model.bn_params``, a list of dicts with the running
+    statistics) gets that epoch's running statistics back as well.
+
+    Subclasses train other kinds of models (``cs_utils.captioning_solver``) by
+    overriding ``OPTIONS``, ``UPDATE_RULES`` (the rules known by name) and the hooks
+    ``_load_data``, ``_load_options``, ``_num_train``, ``_sample_minibatch`` and
+    ``_evaluate``.
     """
 
-    def __init__(self, model, data, **options):
-        unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-        if unknown:
-            accepted = ", ".join(DEFAULT_OPTIONS)
-            raise TypeError(f"Solver got unknown option(s) {', '.join(unknown)}; "
-                            f"the accepted options are: {accepted}")
-        settings = {**DEFAULT_OPTIONS, **options}
+    OPTIONS = DEFAULT_OPTIONS
+    UPDATE_RULES = BUILT_IN_UPDATE_RULES
 
+    def __init__(self, model, data, **options):
+        unknown = sorted(set(options) - set(self.OPTIONS))
+        if unknown:
+            accepted = ", ".join(self.OPTIONS)
+            raise TypeError(f"{type(self).__name__} got unknown option(s) "
+                            f"{', '.join(unknown)}; the accepted options are: {accepted}")
+        settings = {**self.OPTIONS, **options}
+
+        self.model = model
+        self._load_data(data)
+        self.update_rule_name, self.update_rule = _resolve_update_rule(
+            settings["update_rule"], self.UPDATE_RULES)
+        self.optim_config = dict(settings["optim_config"] or {})
+        self.lr_decay = settings["lr_decay"]
+        self.batch_size = integer_at_least(settings["batch_size"], "batch_size")
+        self.num_epochs = integer_at_least(settings["num_epochs"], "num_epochs", minimum=0)
+        self.print_every = integer_at_least(settings["print_every"], "print_every")
+        self.verbose = bool(settings["verbose"])
+        self._load_options(settings)
+
+        self._reset()
+
+    def _load_data(self, data):
+        """Check ``data`` and keep its training and validation arrays."""
         missing = [key for key in REQUIRED_DATA if key not in data]
         if missing:
             raise KeyError(f"Solver data is missing {', '.join(missing)}; "
                            f"it needs {', '.join(REQUIRED_DATA)}")
-        self.model = model
         self.X_train = data["X_train"]
         self.y_train = data["y_train"]
         self.X_val = data["X_val"]
@@ -133,19 +158,11 @@ class Solver:
         if len(self.X_train) == 0:
             raise ValueError("X_train is empty")
 
-        self.update_rule_name, self.update_rule = _resolve_update_rule(
-            settings["update_rule"])
-        self.optim_config = dict(settings["optim_config"] or {})
-        self.lr_decay = settings["lr_decay"]
-        self.batch_size = integer_at_least(settings["batch_size"], "batch_size")
-        self.num_epochs = integer_at_least(settings["num_epochs"], "num_epochs", minimum=0)
+    def _load_options(self, settings):
+        """Keep the options that only this kind of training has."""
         self.num_train_samples = settings["num_train_samples"]
         self.num_val_samples = settings["num_val_samples"]
         self.checkpoint_name = settings["checkpoint_name"]
-        self.print_every = integer_at_least(settings["print_every"], "print_every")
-        self.verbose = bool(settings["verbose"])
-
-        self._reset()
 
     def _reset(self):
         """Set up the bookkeeping; called once by the constructor."""
@@ -153,6 +170,7 @@ class Solver:
         self.best_val_acc = -1.0
         self.best_epoch = None
         self.best_params = {}
+        self.best_bn_params = None
         self.loss_history = []
         self.train_acc_history = []
         self.val_acc_history = []
@@ -162,14 +180,18 @@ class Solver:
         self.optim_configs = {name: copy.deepcopy(self.optim_config)
                               for name in self.model.params}
 
+    def _num_train(self):
+        """Number of training examples; an epoch is this many over the batch size."""
+        return len(self.X_train)
+
+    def _sample_minibatch(self):
+        """The arguments of ``model.loss`` for a random minibatch: ``(X_batch, y_batch)``."""
+        batch_mask = np.random.choice(self._num_train(), self.batch_size)
+        return self.X_train[batch_mask], self.y_train[batch_mask]
+
     def _step(self):
         """One update of every parameter from a random minibatch; returns the loss."""
-        num_train = len(self.X_train)
-        batch_mask = np.random.choice(num_train, self.batch_size)
-        X_batch = self.X_train[batch_mask]
-        y_batch = self.y_train[batch_mask]
-
-        loss, grads = self.model.loss(X_batch, y_batch)
+        loss, grads = self.model.loss(*self._sample_minibatch())
         loss = float(loss)
         self.loss_history.append(loss)
 
@@ -206,7 +228,26 @@ class Solver:
             self.best_epoch = self.epoch
             self.best_params = {name: np.array(w, copy=True)
                                 for name, w in self.model.params.items()}
+            # Batch normalization's running statistics belong with the parameters.
+            self.best_bn_params = copy.deepcopy(getattr(self.model, "bn_params", None))
         return train_acc, val_acc
+
+    def _evaluate(self, final_epoch):
+        """Check the model before the first iteration and after every epoch."""
+        train_acc, val_acc = self._record_accuracies()
+        self._say(f"(Epoch {self.epoch} / {final_epoch}) "
+                  f"train acc: {train_acc:.4f}; val acc: {val_acc:.4f}")
+
+    def _restore_best(self):
+        """Put the parameters (and running statistics) of the best epoch back in the model."""
+        if self.best_epoch is None:
+            return
+        for name, w in self.best_params.items():
+            self.model.params[name] = np.array(w, copy=True)
+        if self.best_bn_params is not None:
+            self.model.bn_params = copy.deepcopy(self.best_bn_params)
+        self._say(f"Best validation accuracy {self.best_val_acc:.4f} "
+                  f"(epoch {self.best_epoch}); its parameters are restored.")
 
     def _save_checkpoint(self):
         if self.checkpoint_name is None:
@@ -234,14 +275,11 @@ class Solver:
         An epoch is ``max(N_train // batch_size, 1)`` iterations. Accuracies are checked
         before the first iteration and after every epoch.
         """
-        num_train = len(self.X_train)
-        iterations_per_epoch = max(num_train // self.batch_size, 1)
+        iterations_per_epoch = max(self._num_train() // self.batch_size, 1)
         num_iterations = self.num_epochs * iterations_per_epoch
-        first_epoch = self.epoch
+        final_epoch = self.epoch + self.num_epochs
 
-        train_acc, val_acc = self._record_accuracies()
-        self._say(f"(Epoch {self.epoch} / {first_epoch + self.num_epochs}) "
-                  f"train acc: {train_acc:.4f}; val acc: {val_acc:.4f}")
+        self._evaluate(final_epoch)
 
         bar = (progress_bar(total=num_iterations, desc="Training", unit="it", leave=True)
                if self.verbose and num_iterations else None)
@@ -258,19 +296,14 @@ class Solver:
                 if (t + 1) % iterations_per_epoch == 0:
                     self.epoch += 1
                     self._decay_learning_rate()
-                    train_acc, val_acc = self._record_accuracies()
-                    self._say(f"(Epoch {self.epoch} / {first_epoch + self.num_epochs}) "
-                              f"train acc: {train_acc:.4f}; val acc: {val_acc:.4f}")
+                    self._evaluate(final_epoch)
                     self._save_checkpoint()
         finally:
             if bar is not None:
                 bar.close()
             self._bar = None
 
-        for name, w in self.best_params.items():
-            self.model.params[name] = np.array(w, copy=True)
-        self._say(f"Best validation accuracy {self.best_val_acc:.4f} "
-                  f"(epoch {self.best_epoch}); its parameters are restored.")
+        self._restore_best()
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
         """Fraction of examples whose highest-scoring class is the label.
@@ -311,15 +344,15 @@ class Solver:
             print(message, file=sys.stdout, flush=True)
 
 
-def _resolve_update_rule(update_rule):
-    """``(name, function)`` for a built-in rule's name or a callable update rule."""
+def _resolve_update_rule(update_rule, built_in):
+    """``(name, function)`` for the name of a rule in ``built_in`` or a callable update rule."""
     if isinstance(update_rule, str):
         try:
-            return update_rule, BUILT_IN_UPDATE_RULES[update_rule]
+            return update_rule, built_in[update_rule]
         except KeyError:
             raise ValueError(
-                f"unknown update rule {update_rule!r}: the built-in one is "
-                f"{', '.join(map(repr, BUILT_IN_UPDATE_RULES))}; for any other rule pass "
+                f"unknown update rule {update_rule!r}: the rules known by name are "
+                f"{', '.join(map(repr, built_in))}; for any other rule pass "
                 f"the function itself, e.g. update_rule=optim.adam") from None
     if callable(update_rule):
         name = getattr(update_rule, "__name__", None) or repr(update_rule)

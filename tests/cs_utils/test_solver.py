@@ -266,6 +266,70 @@ def test_best_parameters_are_restored(data, tmp_path):
     assert not np.array_equal(model.params["W"], solver.best_params["W"])
 
 
+class CentredSoftmaxRegression(SoftmaxRegression):
+    """SoftmaxRegression that scores inputs centred by a running mean, kept as batch norm
+    keeps its running statistics: in ``bn_params``, updated IN PLACE by every training
+    call and used when scoring (``y=None``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn_params = [{"mode": "train", "running_mean": np.zeros(2)}]
+
+    def loss(self, X, y=None):
+        running_mean = self.bn_params[0]["running_mean"]
+        if y is None:
+            return super().loss(X - running_mean)
+        running_mean *= 0.5
+        running_mean += 0.5 * X.mean(axis=0)
+        return super().loss(X, y)
+
+
+def test_running_statistics_of_the_best_epoch_are_restored_with_its_parameters(data, tmp_path):
+    iterations_per_epoch, num_epochs = 3, 4
+
+    calls = {"n": 0}
+
+    def wrecked_in_last_epoch(w, dw, config):
+        iteration = calls["n"] // 2                 # two parameters per iteration
+        calls["n"] += 1
+        if iteration >= (num_epochs - 1) * iterations_per_epoch:
+            return (np.array([5.0, 0.0, 0.0]) if w.ndim == 1 else np.zeros_like(w)), config
+        return sgd(w, dw, config)
+
+    np.random.seed(0)
+    model = CentredSoftmaxRegression()
+    name = str(tmp_path / "net")
+    solver = Solver(model, data, update_rule=wrecked_in_last_epoch,
+                    optim_config={"learning_rate": 0.5}, batch_size=100,
+                    num_epochs=num_epochs, num_train_samples=None, checkpoint_name=name,
+                    verbose=False)
+    solver.train()
+    assert 1 <= solver.best_epoch < num_epochs
+
+    def checkpointed_running_mean(epoch):
+        with open(f"{name}_epoch_{epoch}.pkl", "rb") as f:
+            return pickle.load(f)["model"].bn_params[0]["running_mean"]
+
+    best = checkpointed_running_mean(solver.best_epoch)
+    final = checkpointed_running_mean(num_epochs)
+    assert not np.array_equal(best, final)
+    # The statistics of the best epoch, not the final ones and not a copy that the
+    # later in-place updates changed.
+    np.testing.assert_array_equal(model.bn_params[0]["running_mean"], best)
+    assert solver.check_accuracy(data["X_val"], data["y_val"]) == solver.best_val_acc
+    # The restored statistics are copies: training on leaves the solver's record alone.
+    model.loss(data["X_train"][:10], data["y_train"][:10])
+    np.testing.assert_array_equal(solver.best_bn_params[0]["running_mean"], best)
+
+
+def test_a_model_without_running_statistics_gets_none(data):
+    np.random.seed(0)
+    solver = Solver(SoftmaxRegression(), data, num_epochs=1, verbose=False)
+    solver.train()
+    assert solver.best_bn_params is None
+    assert not hasattr(solver.model, "bn_params")
+
+
 def test_checkpoints_hold_the_run_and_leave_no_temp_files(data, tmp_path):
     def my_rule(w, dw, config):
         return sgd(w, dw, config)

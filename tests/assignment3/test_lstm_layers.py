@@ -1,0 +1,131 @@
+"""The LSTM: forward passes against loops over plain Python numbers, backward passes
+against numerical gradients."""
+
+import math
+
+import numpy as np
+import pytest
+
+from a3.rnn_layers import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from cs_utils.gradient_check import rel_error
+from tests.assignment3.conftest import numerical_gradients
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def logistic(v):
+    return 1 / (1 + math.exp(-v))
+
+
+def lstm_step_by_hand(x, prev_h, prev_c, Wx, Wh, b):
+    """One LSTM step, one number at a time; gate k of unit j is column k * H + j."""
+    N, H = len(prev_h), len(prev_h[0])
+    next_h, next_c = np.zeros((N, H)), np.zeros((N, H))
+    for n in range(N):
+        for j in range(H):
+            def pre(k):
+                column = k * H + j
+                return (sum(x[n][d] * Wx[d][column] for d in range(len(Wx)))
+                        + sum(prev_h[n][d] * Wh[d][column] for d in range(H)) + b[column])
+            i, f, o, g = logistic(pre(0)), logistic(pre(1)), logistic(pre(2)), math.tanh(pre(3))
+            next_c[n, j] = f * prev_c[n][j] + i * g
+            next_h[n, j] = o * math.tanh(next_c[n, j])
+    return next_h, next_c
+
+
+def step_inputs(N=3, D=4, H=5):
+    return (rng(0).normal(size=(N, D)), rng(1).normal(size=(N, H)), rng(2).normal(size=(N, H)),
+            rng(3).normal(size=(D, 4 * H)) * 0.5, rng(4).normal(size=(H, 4 * H)) * 0.5,
+            rng(5).normal(size=4 * H))
+
+
+def test_lstm_step_forward_one_unit_by_hand():
+    # One number in, one unit: the four gates are the four columns, in the order i, f, o, g.
+    x, prev_h, prev_c = np.array([[0.5]]), np.array([[-0.3]]), np.array([[0.8]])
+    Wx = np.array([[1.0, -2.0, 0.5, 1.5]])
+    Wh = np.array([[0.3, 0.7, -1.0, 2.0]])
+    b = np.array([0.1, 0.2, -0.3, 0.4])
+    next_h, next_c, _ = lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+    i = logistic(0.5 * 1.0 - 0.3 * 0.3 + 0.1)
+    f = logistic(0.5 * -2.0 - 0.3 * 0.7 + 0.2)
+    o = logistic(0.5 * 0.5 - 0.3 * -1.0 - 0.3)
+    g = math.tanh(0.5 * 1.5 - 0.3 * 2.0 + 0.4)
+    c = f * 0.8 + i * g
+    np.testing.assert_allclose(next_c, [[c]], rtol=1e-14)
+    np.testing.assert_allclose(next_h, [[o * math.tanh(c)]], rtol=1e-14)
+
+
+def test_lstm_step_forward_against_a_loop():
+    inputs = step_inputs()
+    next_h, next_c, _ = lstm_step_forward(*inputs)
+    expected_h, expected_c = lstm_step_by_hand(*inputs)
+    np.testing.assert_allclose(next_h, expected_h, rtol=1e-12)
+    np.testing.assert_allclose(next_c, expected_c, rtol=1e-12)
+
+
+def test_lstm_step_backward_matches_numerical():
+    inputs = step_inputs()
+    dnext_h = rng(6).normal(size=(3, 5))
+    dnext_c = rng(7).normal(size=(3, 5))
+    _, _, cache = lstm_step_forward(*inputs)
+    analytic = lstm_step_backward(dnext_h, dnext_c, cache)
+
+    def both_states():
+        next_h, next_c, _ = lstm_step_forward(*inputs)
+        return np.stack([next_h, next_c])
+
+    numerical = numerical_gradients(both_states, inputs, np.stack([dnext_h, dnext_c]))
+    names = ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db")
+    for name, a, n, value in zip(names, analytic, numerical, inputs):
+        assert a.shape == value.shape, name
+        assert rel_error(a, n) < 1e-7, name
+
+
+def test_lstm_step_backward_with_only_a_cell_gradient():
+    # dnext_h = 0: everything flows from the cell state.
+    inputs = step_inputs()
+    dnext_c = rng(7).normal(size=(3, 5))
+    _, _, cache = lstm_step_forward(*inputs)
+    analytic = lstm_step_backward(np.zeros((3, 5)), dnext_c, cache)
+    numerical = numerical_gradients(
+        lambda: lstm_step_forward(*inputs)[1], inputs, dnext_c)
+    for a, n in zip(analytic, numerical):
+        assert rel_error(a, n) < 1e-7
+
+
+def test_lstm_forward_starts_from_a_zero_cell_and_chains_the_steps():
+    N, T, D, H = 2, 3, 4, 5
+    x = rng(0).normal(size=(N, T, D))
+    h0 = rng(1).normal(size=(N, H))
+    Wx = rng(2).normal(size=(D, 4 * H)) * 0.5
+    Wh = rng(3).normal(size=(H, 4 * H)) * 0.5
+    b = rng(4).normal(size=4 * H)
+    h, cache = lstm_forward(x, h0, Wx, Wh, b)
+    assert h.shape == (N, T, H) and len(cache) == T
+    prev_h, prev_c = h0, np.zeros((N, H))
+    for t in range(T):
+        prev_h, prev_c = lstm_step_by_hand(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
+        np.testing.assert_allclose(h[:, t, :], prev_h, rtol=1e-12)
+
+
+@pytest.mark.parametrize("upstream", ["every step", "last step only"])
+def test_lstm_backward_matches_numerical(upstream):
+    N, T, D, H = 3, 3, 4, 3
+    x = rng(0).normal(size=(N, T, D))
+    h0 = rng(1).normal(size=(N, H))
+    Wx = rng(2).normal(size=(D, 4 * H)) * 0.8
+    Wh = rng(3).normal(size=(H, 4 * H)) * 0.8
+    b = rng(4).normal(size=4 * H)
+    dh = rng(5).normal(size=(N, T, H))
+    if upstream == "last step only":
+        dh[:, :-1, :] = 0
+    inputs = (x, h0, Wx, Wh, b)
+    _, cache = lstm_forward(*inputs)
+    analytic = lstm_backward(dh, cache)
+    numerical = numerical_gradients(lambda: lstm_forward(*inputs)[0], inputs, dh)
+    for name, a, n, value in zip(("dx", "dh0", "dWx", "dWh", "db"), analytic, numerical, inputs):
+        assert a.shape == value.shape, name
+        assert rel_error(a, n) < 1e-7, name
+    assert np.abs(analytic[0][:, 0, :]).max() > 1e-3
