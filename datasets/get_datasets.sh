@@ -3,6 +3,7 @@
 #
 #   bash datasets/get_datasets.sh            every dataset the script knows
 #   bash datasets/get_datasets.sh cifar10    only CIFAR-10
+#   bash datasets/get_datasets.sh coco       only the COCO captioning data (Assignment 3)
 #
 # Where the data goes: the folder this script lives in, or $COURSE_DATA_DIR if set.
 #
@@ -10,6 +11,9 @@
 #   CIFAR10_URL       full URL of the CIFAR-10 archive (wins over DATASETS_MIRROR)
 #   DATASETS_MIRROR   base URL of a mirror; the archive's file name is appended
 #   CIFAR10_MD5       expected MD5 of the archive, only for a mirror that repackages it
+#   COCO_CAPTIONING_URL  full URL of the captioning archive (wins over DATASETS_MIRROR)
+#   COCO_CAPTIONING_MD5  expected MD5 of that archive; without it (none is published)
+#                     the zip is tested and must hold every file of the dataset
 #
 # Every archive is checked (a checksum, or the list of files it must hold) before it
 # is unpacked. A download that breaks off is resumed; one that fails its check is
@@ -30,10 +34,11 @@ set -euo pipefail
 PROG=get_datasets.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DEST=${COURSE_DATA_DIR:-$SCRIPT_DIR}
-KNOWN_DATASETS="cifar10"
+KNOWN_DATASETS="cifar10 coco"
 
 CIFAR10_DEFAULT_URL=https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz
 CIFAR10_PUBLISHED_MD5=c58f30108f718f92721af3b95e74349a
+COCO_CAPTIONING_DEFAULT_URL=https://cs231n.stanford.edu/coco_captioning.zip
 
 # How often one download may break off and be resumed before the script gives up.
 MAX_RESUMES=5
@@ -59,6 +64,9 @@ Environment:
   DATASETS_MIRROR  base URL of a mirror holding the same archive files
   CIFAR10_URL      full URL of the CIFAR-10 archive (wins over DATASETS_MIRROR)
   CIFAR10_MD5      expected MD5 of that archive, for a mirror that repackages it
+  COCO_CAPTIONING_URL  full URL of the captioning archive (wins over DATASETS_MIRROR)
+  COCO_CAPTIONING_MD5  expected MD5 of that archive (none is published: without it
+                   the zip is tested and must hold every file of the dataset)
 EOF
 }
 
@@ -142,6 +150,27 @@ list_members() {
     esac | sed 's|^\./||'
 }
 
+# test_archive ARCHIVE: true if every member of a zip ARCHIVE reads back with the right
+# CRC (the type as for list_members). A gzipped tar is checked whole by list_members
+# already (gzip checks its CRC at the end of the stream), so it passes here.
+test_archive() {
+    local name=${1%.part} py
+    case $name in
+        *.zip)
+            if command -v unzip >/dev/null 2>&1; then
+                unzip -tqq "$1" >/dev/null 2>&1
+            elif py=$(python_cmd); then
+                "$py" -c 'import sys, zipfile; sys.exit(zipfile.ZipFile(sys.argv[1]).testzip() is not None)' "$1" >/dev/null 2>&1
+            else
+                die "cannot test zip archives: neither unzip nor python3 is installed"
+            fi
+            ;;
+        *)
+            return 0
+            ;;
+    esac
+}
+
 # unpack ARCHIVE DIR: unpack ARCHIVE (type as for list_members) into the folder DIR.
 unpack() {
     local name=${1%.part} py
@@ -174,8 +203,9 @@ dataset_complete() {
 # ------------------------------------------------------------- shared steps
 
 # verify FILE md5 HEX          the MD5 of FILE is HEX (any letter case)
-# verify FILE members "A B C"  the archive FILE lists every one of the paths A, B, C
-#                              (for archives without a published checksum)
+# verify FILE members "A B C"  the archive FILE lists every one of the paths A, B, C and
+#                              a zip's members all pass their CRC check (for archives
+#                              without a published checksum)
 # On failure, returns 1 and sets VERIFY_PROBLEM to a one-line reason.
 verify() {
     local file=$1 kind=$2 expected=$3 actual listing m missing=""
@@ -202,6 +232,10 @@ verify() {
             done
             if [ -n "$missing" ]; then
                 VERIFY_PROBLEM="it lacks$missing"
+                return 1
+            fi
+            if ! test_archive "$file"; then
+                VERIFY_PROBLEM="it is damaged (a file in it fails its CRC check)"
                 return 1
             fi
             ;;
@@ -400,6 +434,32 @@ get_cifar10() {
     say "CIFAR-10 is ready in $DEST/$folder"
 }
 
+# The COCO captioning data with VGG-16 features. No checksum is published for it: the
+# zip is tested and must hold every file, unless COCO_CAPTIONING_MD5 pins one.
+get_coco() {
+    local folder=coco_captioning file=coco_captioning.zip
+    local members="" m url
+    for m in coco2014_captions.h5 coco2014_vocab.json \
+        train2014_vgg16_fc7.h5 train2014_vgg16_fc7_pca.h5 train2014_urls.txt \
+        val2014_vgg16_fc7.h5 val2014_vgg16_fc7_pca.h5 val2014_urls.txt; do
+        members="$members $folder/$m"
+    done
+
+    if dataset_complete "$members"; then
+        say "The COCO captioning data is already complete in $DEST/$folder; nothing to do."
+        return 0
+    fi
+    url=$(dataset_url "${COCO_CAPTIONING_URL:-}" "$file" "$COCO_CAPTIONING_DEFAULT_URL")
+    if [ -n "${COCO_CAPTIONING_MD5:-}" ]; then
+        download_verified "COCO captioning" COCO_CAPTIONING "$url" "$DEST/$file" md5 "$COCO_CAPTIONING_MD5"
+    else
+        download_verified "COCO captioning" COCO_CAPTIONING "$url" "$DEST/$file" members "$members"
+    fi
+    extract_atomically "$DEST/$file" "$folder" "$members"
+    rm -f "$DEST/$file"
+    say "The COCO captioning data is ready in $DEST/$folder"
+}
+
 # ---------------------------------------------------------------------- main
 
 main() {
@@ -411,7 +471,7 @@ main() {
                 return 0
                 ;;
             all) wanted="$wanted $KNOWN_DATASETS" ;;
-            cifar10) wanted="$wanted $arg" ;;
+            cifar10 | coco) wanted="$wanted $arg" ;;
             *)
                 warn "unknown dataset '$arg'; known datasets: $KNOWN_DATASETS"
                 usage >&2

@@ -169,7 +169,8 @@ def closed_port():
 
 def run_script(data_dir, *args, script=SCRIPT, path=None, cwd=None, **variables):
     env = {k: v for k, v in os.environ.items()
-           if k not in {"CIFAR10_URL", "CIFAR10_MD5", "DATASETS_MIRROR", "COURSE_DATA_DIR"}
+           if k not in {"CIFAR10_URL", "CIFAR10_MD5", "DATASETS_MIRROR", "COURSE_DATA_DIR",
+                        "COCO_CAPTIONING_URL", "COCO_CAPTIONING_MD5"}
            and not k.lower().endswith("_proxy")}
     if data_dir is not None:
         env["COURSE_DATA_DIR"] = str(data_dir)
@@ -235,7 +236,8 @@ def test_second_run_does_nothing_and_makes_no_request(tmp_path, archive):
     assert len(server.requests) == 1
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / FOLDER).iterdir()} == before
     # With no server at all it still succeeds: it never looked at the network.
-    third = run_script(tmp_path, CIFAR10_URL=f"http://127.0.0.1:{closed_port()}/x.tar.gz")
+    third = run_script(tmp_path, "cifar10",
+                       CIFAR10_URL=f"http://127.0.0.1:{closed_port()}/x.tar.gz")
     assert third.returncode == 0, third.stderr
 
 
@@ -295,7 +297,7 @@ def test_resumed_download_that_fails_the_checksum_restarts_from_zero(tmp_path, a
 
 def test_offline_fails_with_a_clear_message_and_installs_nothing(tmp_path, archive):
     url = f"http://127.0.0.1:{closed_port()}/{ARCHIVE}"
-    result = run_script(tmp_path, CIFAR10_URL=url, CIFAR10_MD5=md5(archive))
+    result = run_script(tmp_path, "cifar10", CIFAR10_URL=url, CIFAR10_MD5=md5(archive))
     assert result.returncode != 0
     assert f"could not reach {url}" in result.stderr
     assert "DATASETS_MIRROR" in result.stderr and "CIFAR10_URL" in result.stderr
@@ -311,18 +313,21 @@ def test_http_error_fails_and_installs_nothing(tmp_path, archive):
     assert_nothing_installed(tmp_path)
 
 
-def test_datasets_mirror_is_used_with_the_archive_name_appended(tmp_path, archive):
-    with ArchiveServer({f"/course/data/{ARCHIVE}": archive}) as server:
+def test_default_fetches_every_dataset_from_the_mirror(tmp_path, archive, coco_archive):
+    files = {f"/course/data/{ARCHIVE}": archive, f"/course/data/{COCO_ARCHIVE}": coco_archive}
+    with ArchiveServer(files) as server:
         result = run_script(tmp_path, DATASETS_MIRROR=server.url("/course/data/"),
                             CIFAR10_MD5=md5(archive))
     assert result.returncode == 0, result.stderr
-    assert_installed(tmp_path)
-    assert server.requests == [(f"/course/data/{ARCHIVE}", None)]
+    assert_installed(tmp_path, keep={COCO_FOLDER})
+    assert_coco_installed(tmp_path, keep={FOLDER})
+    assert server.requests == [(f"/course/data/{ARCHIVE}", None),
+                               (f"/course/data/{COCO_ARCHIVE}", None)]
 
 
 def test_cifar10_url_wins_over_the_mirror(tmp_path, archive):
     with ArchiveServer({"/exact/cifar.tgz": archive}) as server:
-        result = run_script(tmp_path, DATASETS_MIRROR=server.url("/mirror"),
+        result = run_script(tmp_path, "cifar10", DATASETS_MIRROR=server.url("/mirror"),
                             CIFAR10_URL=server.url("/exact/cifar.tgz"),
                             CIFAR10_MD5=md5(archive))
     assert result.returncode == 0, result.stderr
@@ -331,7 +336,7 @@ def test_cifar10_url_wins_over_the_mirror(tmp_path, archive):
 
 def test_published_checksum_is_expected_without_an_override(tmp_path, archive):
     with ArchiveServer({f"/{ARCHIVE}": archive}) as server:
-        result = run_script(tmp_path, CIFAR10_URL=server.url(f"/{ARCHIVE}"))
+        result = run_script(tmp_path, "cifar10", CIFAR10_URL=server.url(f"/{ARCHIVE}"))
     assert result.returncode != 0
     assert "expected c58f30108f718f92721af3b95e74349a" in result.stderr
     assert_nothing_installed(tmp_path)
@@ -344,7 +349,7 @@ def test_default_destination_is_the_scripts_folder(tmp_path, archive):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     with ArchiveServer({f"/{ARCHIVE}": archive}) as server:
-        result = run_script(None, script=datasets / "get_datasets.sh", cwd=elsewhere,
+        result = run_script(None, "cifar10", script=datasets / "get_datasets.sh", cwd=elsewhere,
                             CIFAR10_URL=server.url(f"/{ARCHIVE}"), CIFAR10_MD5=md5(archive))
     assert result.returncode == 0, result.stderr
     assert_installed(datasets, keep={"get_datasets.sh"})
@@ -364,7 +369,8 @@ def test_incomplete_dataset_folder_is_replaced(tmp_path, archive):
 
 def test_verified_archive_on_disk_is_used_without_the_network(tmp_path, archive):
     (tmp_path / ARCHIVE).write_bytes(archive)
-    result = run_script(tmp_path, CIFAR10_URL=f"http://127.0.0.1:{closed_port()}/{ARCHIVE}",
+    result = run_script(tmp_path, "cifar10",
+                        CIFAR10_URL=f"http://127.0.0.1:{closed_port()}/{ARCHIVE}",
                         CIFAR10_MD5=md5(archive))
     assert result.returncode == 0, result.stderr
     assert_installed(tmp_path)
@@ -397,7 +403,7 @@ def test_interrupted_unpacking_leaves_no_half_folder(tmp_path, archive):
     assert "terminated" in result.stderr
     # No dataset folder, no temporary folder; the verified archive is kept for next time.
     assert_nothing_installed(data, keep={ARCHIVE})
-    again = run_script(data, CIFAR10_URL=f"http://127.0.0.1:{closed_port()}/{ARCHIVE}",
+    again = run_script(data, "cifar10", CIFAR10_URL=f"http://127.0.0.1:{closed_port()}/{ARCHIVE}",
                        CIFAR10_MD5=md5(archive))
     assert again.returncode == 0, again.stderr
     assert_installed(data)
@@ -435,14 +441,15 @@ def test_unknown_dataset_is_a_usage_error(tmp_path):
     result = run_script(tmp_path, "imagenet")
     assert result.returncode == 2
     assert "unknown dataset 'imagenet'" in result.stderr
-    assert "cifar10" in result.stderr
+    assert "known datasets: cifar10 coco" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_help_lists_the_datasets_and_variables(tmp_path):
     result = run_script(tmp_path, "--help")
     assert result.returncode == 0
-    for word in ("cifar10", "DATASETS_MIRROR", "CIFAR10_URL", "CIFAR10_MD5"):
+    for word in ("cifar10", "coco", "DATASETS_MIRROR", "CIFAR10_URL", "CIFAR10_MD5",
+                 "COCO_CAPTIONING_URL", "COCO_CAPTIONING_MD5"):
         assert word in result.stdout
     assert list(tmp_path.iterdir()) == []
 
@@ -495,3 +502,156 @@ def test_extract_atomically_unpacks_a_zip_dataset(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "coco" / "train.h5").read_bytes() == b"train"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["captions.zip", "coco"]
+
+
+# ------------------------------------------------------- the COCO captioning data
+#
+# A zip of the real layout (coco_captioning/ with the eight files), written by the
+# captioning tests' fake writer: six training and three validation images.
+
+COCO_FOLDER = "coco_captioning"
+COCO_ARCHIVE = "coco_captioning.zip"
+COCO_FILES = ["coco2014_captions.h5", "coco2014_vocab.json", "train2014_vgg16_fc7.h5",
+              "train2014_vgg16_fc7_pca.h5", "train2014_urls.txt", "val2014_vgg16_fc7.h5",
+              "val2014_vgg16_fc7_pca.h5", "val2014_urls.txt"]
+
+
+def _coco_zip(tmp_path_factory, leave_out=()):
+    from tests.cs_utils.test_captioning import write_fake_coco
+
+    source = tmp_path_factory.mktemp("coco_source") / COCO_FOLDER
+    write_fake_coco(source)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{COCO_FOLDER}/", b"")
+        for name in COCO_FILES:
+            if name not in leave_out:
+                zf.write(source / name, f"{COCO_FOLDER}/{name}")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def coco_archive(tmp_path_factory):
+    return _coco_zip(tmp_path_factory)
+
+
+def _damaged_zip(data):
+    """data with one byte of the first file's compressed bytes flipped; the listing still reads."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        member = next(i for i in zf.infolist() if i.compress_size > 100)
+    local_header = data[member.header_offset:member.header_offset + 30]
+    name_length = int.from_bytes(local_header[26:28], "little")
+    extra_length = int.from_bytes(local_header[28:30], "little")
+    start = member.header_offset + 30 + name_length + extra_length
+    damaged = bytearray(data)
+    damaged[start + member.compress_size // 2] ^= 0xFF
+    return bytes(damaged)
+
+
+def run_coco(data_dir, server, *args, **variables):
+    variables.setdefault("COCO_CAPTIONING_URL", server.url(f"/{COCO_ARCHIVE}"))
+    return run_script(data_dir, *(args or ("coco",)), **variables)
+
+
+def assert_coco_installed(data_dir, keep=()):
+    from cs_utils.captioning import load_coco_data
+    from tests.cs_utils.test_captioning import FAKE_WORDS
+
+    folder = data_dir / COCO_FOLDER
+    assert sorted(p.name for p in folder.iterdir()) == sorted(COCO_FILES)
+    data = load_coco_data(folder, verbose=False)
+    assert data["idx_to_word"] == FAKE_WORDS and data["dataset"] == "COCO 2014 captions"
+    assert data["train_features"].shape == (6, 512) and len(data["val_urls"]) == 3
+    allowed = {COCO_FOLDER, *keep}
+    assert sorted(p.name for p in data_dir.iterdir() if p.name not in allowed) == []
+
+
+def assert_coco_not_installed(data_dir, keep=()):
+    assert sorted(p.name for p in data_dir.iterdir() if p.name not in keep) == []
+
+
+def test_coco_download_installs_the_dataset_and_removes_the_archive(tmp_path, coco_archive):
+    with ArchiveServer({f"/{COCO_ARCHIVE}": coco_archive}) as server:
+        result = run_coco(tmp_path, server)
+        again = run_coco(tmp_path, server)
+    assert result.returncode == 0, result.stderr
+    assert "The COCO captioning data is ready" in result.stdout
+    assert_coco_installed(tmp_path)
+    assert again.returncode == 0 and "already complete" in again.stdout
+    assert server.requests == [(f"/{COCO_ARCHIVE}", None)]  # the second run asked nothing
+
+
+def test_cifar10_alone_leaves_the_captioning_data_alone(tmp_path, archive, coco_archive):
+    files = {f"/{ARCHIVE}": archive, f"/{COCO_ARCHIVE}": coco_archive}
+    with ArchiveServer(files) as server:
+        result = run_cifar(tmp_path, server, archive,
+                           COCO_CAPTIONING_URL=server.url(f"/{COCO_ARCHIVE}"))
+    assert result.returncode == 0, result.stderr
+    assert server.requests == [(f"/{ARCHIVE}", None)]
+    assert not (tmp_path / COCO_FOLDER).exists()
+
+
+def test_damaged_coco_zip_fails_after_one_fresh_retry(tmp_path, coco_archive):
+    damaged = _damaged_zip(coco_archive)
+    with ArchiveServer({f"/{COCO_ARCHIVE}": damaged}) as server:
+        result = run_coco(tmp_path, server)
+    assert result.returncode != 0
+    assert "failed its check twice (it is damaged" in result.stderr
+    assert "COCO_CAPTIONING_URL" in result.stderr
+    assert server.requests == [(f"/{COCO_ARCHIVE}", None)] * 2
+    assert_coco_not_installed(tmp_path)
+
+
+def test_coco_zip_without_a_file_is_rejected(tmp_path_factory, tmp_path):
+    incomplete = _coco_zip(tmp_path_factory, leave_out=("val2014_urls.txt",))
+    with ArchiveServer({f"/{COCO_ARCHIVE}": incomplete}) as server:
+        result = run_coco(tmp_path, server)
+    assert result.returncode != 0
+    assert f"it lacks {COCO_FOLDER}/val2014_urls.txt" in result.stderr
+    assert_coco_not_installed(tmp_path)
+
+
+def test_coco_offline_fails_with_a_clear_message(tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}/{COCO_ARCHIVE}"
+    result = run_script(tmp_path, "coco", COCO_CAPTIONING_URL=url)
+    assert result.returncode != 0
+    assert f"could not reach {url}" in result.stderr
+    assert "DATASETS_MIRROR" in result.stderr and "COCO_CAPTIONING_URL" in result.stderr
+    assert_coco_not_installed(tmp_path)
+
+
+def test_coco_md5_is_checked_when_pinned(tmp_path, coco_archive):
+    wrong = "0" * 32
+    with ArchiveServer({f"/{COCO_ARCHIVE}": coco_archive}) as server:
+        bad = run_coco(tmp_path, server, COCO_CAPTIONING_MD5=wrong)
+        assert_coco_not_installed(tmp_path)
+        good = run_coco(tmp_path, server, COCO_CAPTIONING_MD5=md5(coco_archive).upper())
+    assert bad.returncode != 0
+    assert f"its MD5 is {md5(coco_archive)}, expected {wrong}" in bad.stderr
+    assert "COCO_CAPTIONING_MD5" in bad.stderr
+    assert good.returncode == 0, good.stderr
+    assert_coco_installed(tmp_path)
+
+
+def test_partial_coco_download_is_resumed(tmp_path, coco_archive):
+    third = len(coco_archive) // 3
+    (tmp_path / f"{COCO_ARCHIVE}.part").write_bytes(coco_archive[:third])
+    with ArchiveServer({f"/{COCO_ARCHIVE}": coco_archive}) as server:
+        result = run_coco(tmp_path, server)
+    assert result.returncode == 0, result.stderr
+    assert server.requests == [(f"/{COCO_ARCHIVE}", f"bytes={third}-")]
+    assert_coco_installed(tmp_path)
+
+
+def test_coco_without_unzip_uses_python(tmp_path, coco_archive):
+    path = _path_without(tmp_path, "unzip")
+    data = tmp_path / "data"
+    data.mkdir()
+    with ArchiveServer({f"/{COCO_ARCHIVE}": _damaged_zip(coco_archive),
+                        f"/good/{COCO_ARCHIVE}": coco_archive}) as server:
+        damaged = run_coco(data, server, PATH=path)
+        good = run_coco(data, server, PATH=path,
+                        COCO_CAPTIONING_URL=server.url(f"/good/{COCO_ARCHIVE}"))
+    assert damaged.returncode != 0 and "it is damaged" in damaged.stderr
+    assert good.returncode == 0, good.stderr
+    assert_coco_installed(data)
