@@ -2,7 +2,8 @@
 
 NAME is a module ``bench_NAME.py`` of this package; options after it go to that
 benchmark (``python -m benchmarks conv --help`` lists them). Benchmarks are measured
-on demand, never in the test suite.
+on demand, never in the test suite. ``conv``: naive vs fast conv and pooling layers;
+``autograde``: submissions graded per minute with 1, 2 and all workers (minutes).
 """
 
 import importlib

@@ -1,9 +1,10 @@
-"""Command line: ``python -m cs_utils.instructor {release,autograde,demo}``."""
+"""Command line: ``python -m cs_utils.instructor {release,autograde,check-gradebook,demo}``."""
 
 import argparse
 import sys
 
 from ..assignments import UnknownAssignmentError
+from .sandbox import MODES
 
 
 def main(argv=None):
@@ -19,6 +20,21 @@ def main(argv=None):
     grade.add_argument("assignment", help="e.g. assignment1")
     grade.add_argument("submissions", help="folder holding the students' .zip files")
     grade.add_argument("--course", help="nbgrader course folder (default: grading/)")
+    grade.add_argument("--workers", type=int,
+                       help="submissions graded at a time on this machine (default: one per CPU)")
+    grade.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
+                       help="grade on the workers of this dask.distributed scheduler")
+    grade.add_argument("--db", metavar="URL",
+                       help="gradebook as an SQLAlchemy URL, e.g. postgresql://user@host/db "
+                            "(default: SQLite in the course folder)")
+    grade.add_argument("--isolation", choices=MODES,
+                       help="insist on this sandbox mode (default: the strongest available)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade again the zips an earlier run already graded")
+
+    check = commands.add_parser("check-gradebook", help="integrity check of a gradebook")
+    check.add_argument("--course", help="nbgrader course folder (default: grading/)")
+    check.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
 
     demo = commands.add_parser("demo", help="the whole course cycle on generated data")
     demo.add_argument("--out", help="demo folder (default: demo/)")
@@ -38,7 +54,18 @@ def _run(args):
         build_release(target=args.out, course_dir=args.course)
     elif args.command == "autograde":
         from .autograde import autograde
-        autograde(args.assignment, args.submissions, course_dir=args.course)
+        if args.workers is not None and args.workers < 1:
+            raise SystemExit("--workers must be at least 1")
+        autograde(args.assignment, args.submissions, course_dir=args.course,
+                  workers=args.workers, dask=args.dask, db=args.db, isolation=args.isolation,
+                  regrade=args.regrade)
+    elif args.command == "check-gradebook":
+        from .course import DEFAULT_COURSE_DIR, Course
+        from .gradebook import check_integrity
+        course = Course(args.course or DEFAULT_COURSE_DIR, database=args.db)
+        problems = check_integrity(course.db_url)
+        print("\n".join(problems) or f"{course.db_url}: no problems found")
+        return 1 if problems else 0
     elif args.command == "demo":
         from .demo import run_demo
         return run_demo(out=args.out, assignments=args.assignment)

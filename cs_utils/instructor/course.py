@@ -3,7 +3,8 @@
 Layout (nbgrader's own)::
 
     <course>/nbgrader_config.py     copied from the repository's nbgrader_config.py
-    <course>/gradebook.db           the gradebook (SQLite)
+    <course>/gradebook.db           the gradebook (SQLite; or any SQLAlchemy URL given
+                                    as ``database``, e.g. postgresql://...)
     <course>/source/<assignment>/   the instructor source, copied from the repository
     <course>/release/<assignment>/  nbgrader's student version of the notebooks
     <course>/submitted/<student>/<assignment>/
@@ -32,6 +33,7 @@ class NbgraderError(RuntimeError):
 @dataclass(frozen=True)
 class Course:
     root: Path
+    database: str = None  # SQLAlchemy URL of the gradebook; None: <root>/gradebook.db
 
     def __post_init__(self):
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -41,10 +43,18 @@ class Course:
 
     @property
     def db_url(self):
-        return f"sqlite:///{self.path('gradebook.db')}"
+        return self.database or f"sqlite:///{self.path('gradebook.db')}"
+
+    def config(self):
+        """The course's nbgrader configuration (its nbgrader_config.py) as a Config."""
+        from traitlets.config.loader import PyFileConfigLoader
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.db_url = self.db_url
+        return config
 
     def prepare(self, assignments):
-        """Create the folder and write its nbgrader_config.py.
+        """Create the folder (private to its owner) and write its nbgrader_config.py.
 
         The file is the repository's nbgrader_config.py plus one setting that depends
         on the assignments: nbgrader replaces every non-notebook file of a submission
@@ -52,6 +62,9 @@ class Course:
         be graded as the students wrote them.
         """
         self.root.mkdir(parents=True, exist_ok=True)
+        # Submissions, hidden tests and the gradebook live here: no other user reads them
+        # (student code runs as a uid of its own, see sandbox.py).
+        self.root.chmod(0o700)
         keep = {a.name: sorted(p.relative_to(a.folder).as_posix()
                                for p in (a.folder / a.package).rglob("*.py")
                                if "__pycache__" not in p.parts)
@@ -59,6 +72,8 @@ class Course:
         config = (REPO_ROOT / "nbgrader_config.py").read_text()
         config += ("\n# Written by cs_utils.instructor.course for this course folder.\n"
                    f"c.Autograde.exclude_overwriting = {keep!r}\n")
+        if self.database:
+            config += f"c.CourseDirectory.db_url = {self.database!r}\n"
         self.path("nbgrader_config.py").write_text(config)
         return self
 

@@ -31,6 +31,8 @@ class ImportReport:
     imported: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     gradable: bool = True
+    zip_sha256: str = ""
+    isolation: str = None  # the sandbox mode its notebooks ran in, once they ran
 
     def problem(self, text):
         self.problems.append(text)

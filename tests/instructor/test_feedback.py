@@ -24,3 +24,20 @@ def test_preprocessor_clears_test_cells_and_their_tracebacks_only():
     assert nb.cells[0].outputs[0]["traceback"] == ["AssertionError: wrong"]
     assert "mine" in nb.cells[1].source  # not a graded cell: left alone
     assert HideHiddenTests().enabled  # nbgrader registers it without enabling it
+
+
+def test_hidden_lines_printed_by_student_code_are_scrubbed():
+    """An IPython pre_run_cell hook in a student cell can print the next cell's source."""
+    test_cell = new_code_cell(
+        "check()\n### BEGIN HIDDEN TESTS\nassert answer == 1234, 'wrong'\n### END HIDDEN TESTS",
+        metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t",
+                               "points": 1, "schema_version": 3}})
+    test_cell.outputs = [new_output("stream", name="stdout",
+                                    text="spy: check()\nassert answer == 1234, 'wrong'\n")]
+    nb = new_notebook(cells=[new_code_cell("hook()"), test_cell])
+    nb.cells[0].outputs = [new_output("execute_result", execution_count=1,
+                                      data={"text/plain": "assert answer == 1234, 'wrong'"})]
+    nb, _ = HideHiddenTests().preprocess(nb, {})
+    assert "1234" not in nbformat.writes(nb)
+    assert nb.cells[1].outputs[0]["text"] == "spy: check()\n(hidden test)\n"
+    assert nb.cells[0].outputs[0]["data"]["text/plain"] == "(hidden test)"

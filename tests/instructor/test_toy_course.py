@@ -6,7 +6,6 @@ the real assignments are exercised by test_course_cycle.py.
 
 import csv
 import copy
-import zipfile
 
 import nbformat
 import pytest
@@ -14,19 +13,10 @@ import pytest
 from cs_utils.instructor.autograde import autograde
 from cs_utils.instructor.release import build_release, find_leaks
 from cs_utils.instructor.simulate import fill_in_solutions, plant_bug, start_from_release
-from tests.instructor.toy import HIDDEN_DOUBLE, make_toy_assignment
+from cs_utils.instructor.gradebook import check_integrity
+from tests.instructor.toy import HIDDEN_DOUBLE, make_toy_assignment, zip_folder
 
 pytestmark = pytest.mark.slow
-
-
-def zip_folder(folder, path, extra=None):
-    with zipfile.ZipFile(path, "w") as archive:
-        for file in sorted(folder.rglob("*")):
-            if file.is_file():
-                archive.write(file, file.relative_to(folder).as_posix())
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +112,7 @@ def test_broken_zips_are_reported_and_the_rest_is_graded(graded):
     frank = graded["rows"]["frank"]
     assert frank.score == 0
     assert any("not a valid notebook" in p for p in graded["reports"]["frank"].problems)
+    assert check_integrity(f"sqlite:///{graded['course'] / 'gradebook.db'}") == []
 
 
 def test_feedback_hides_hidden_tests(graded):
@@ -159,3 +150,29 @@ def test_a_later_run_keeps_the_whole_class_in_the_grade_table(graded, tmp_path):
     assert set(table) == {"alice", "bob", "carol", "dave", "erin", "frank", "gina"}
     assert table["carol"]["autograded_score"] == "3" and "copied" in table["carol"]["problems"]
     assert table["dave"]["status"] == "not graded"
+
+
+def test_integrity_check_finds_broken_rows(graded, tmp_path):
+    """The check can fail: a score above its maximum, a lost grade, a dangling row."""
+    import shutil
+    import sqlite3
+
+    copy_path = tmp_path / "gradebook.db"
+    shutil.copyfile(graded["course"] / "gradebook.db", copy_path)
+    with sqlite3.connect(copy_path) as db:
+        grade_id, = db.execute(
+            "SELECT g.id FROM grade g JOIN base_cell c ON g.cell_id = c.id "
+            "JOIN submitted_notebook n ON g.notebook_id = n.id "
+            "JOIN submitted_assignment a ON n.assignment_id = a.id "
+            "WHERE c.name = 'test_double' AND a.student_id = 'alice'").fetchone()
+        db.execute("UPDATE grade SET auto_score = 99 WHERE id = ?", (grade_id,))
+        db.execute("DELETE FROM grade WHERE id IN (SELECT g.id FROM grade g "
+                   "JOIN base_cell c ON g.cell_id = c.id JOIN submitted_notebook n "
+                   "ON g.notebook_id = n.id JOIN submitted_assignment a "
+                   "ON n.assignment_id = a.id WHERE c.name = 'test_safe_log' "
+                   "AND a.student_id = 'bob')")
+        db.execute("INSERT INTO comment (id, notebook_id, cell_id) VALUES ('x', 'gone', 'gone')")
+    problems = "\n".join(check_integrity(f"sqlite:///{copy_path}"))
+    assert "alice/toy/toy: auto_score 99.0 of cell test_double is outside [0, 2]" in problems
+    assert "bob/toy/toy: 0 grades for cell test_safe_log" in problems
+    assert "1 comment rows without their notebook or cell" in problems

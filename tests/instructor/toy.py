@@ -5,6 +5,7 @@ for each, a hand-graded question and a concept-check cell. ``safe_log``'s refere
 solution triggers a numpy RuntimeWarning (log of 0) on purpose.
 """
 
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -79,5 +80,36 @@ def make_toy_assignment(root):
     (folder / "tp" / "__init__.py").write_text('"""Toy package."""\n')
     (folder / "tp" / "ops.py").write_text(OPS)
     nbformat.write(make_notebook(), folder / "toy.ipynb")
+    return toy_assignment(root)
+
+
+def toy_assignment(root):
+    """The Assignment of a toy assignment already written under ``root``."""
     return Assignment(name="toy", package="tp", notebooks=("toy",),
                       modules=("__init__.py", "ops.py"), root=Path(root))
+
+
+def zip_folder(folder, path, extra=None):
+    """Zip every file of ``folder`` (paths relative to it), plus ``extra`` name -> data."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(Path(folder).rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(folder).as_posix())
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return path
+
+
+def edit_cell(student_dir, grade_id, source=None, **metadata):
+    """Change the source and/or nbgrader metadata of the toy notebook's cell ``grade_id``
+    in a student's copy; ``metadata=None`` values delete a key, ``nbgrader=None`` all."""
+    path = Path(student_dir) / "toy.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell, = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    if source is not None:
+        cell.source = source
+    if "nbgrader" in metadata and metadata["nbgrader"] is None:
+        del cell.metadata["nbgrader"]
+    else:
+        cell.metadata["nbgrader"].update(metadata)
+    nbformat.write(nb, path)
