@@ -2,7 +2,7 @@
 moves a slider, and the figure and the readout must change.
 
 Needs Debian's chromium (/usr/bin/chromium, installed by .ci/install-browser.sh) and the
-playwright package (requirements.txt); playwright's own browser download is never used.
+playwright package (requirements-instructor.txt); playwright's own browser download is never used.
 Without them the test skips, except in CI (CI=true), where it fails.
 """
 
