@@ -25,40 +25,8 @@ training are those of the last iteration. Example::
 
 import numpy as np
 
+from .optim import adam
 from .solver import BUILT_IN_UPDATE_RULES, DEFAULT_OPTIONS, Solver
-
-
-def adam(w, dw, config=None):
-    """Adam, built in for captioning (``update_rule="adam"``); it is Assignment 2's rule.
-
-    With t counting steps from 1:
-
-        m = beta1 * m + (1 - beta1) * dw;   v = beta2 * v + (1 - beta2) * dw**2
-        next_w = w - learning_rate * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + epsilon)
-
-    Inputs:
-    - w: parameter array of any shape.
-    - dw: gradient of the loss with respect to ``w``, same shape as ``w``.
-    - config: dict with learning_rate (default 1e-3), beta1 (0.9), beta2 (0.999),
-      epsilon (1e-8) and the state m, v (arrays of w's shape, zeros at first) and t
-      (steps taken, 0 at first); defaults and state are stored in it.
-
-    Returns ``(next_w, config)`` with ``next_w`` of the shape (and dtype) of ``w``.
-    """
-    if config is None:
-        config = {}
-    learning_rate = config.setdefault("learning_rate", 1e-3)
-    beta1 = config.setdefault("beta1", 0.9)
-    beta2 = config.setdefault("beta2", 0.999)
-    epsilon = config.setdefault("epsilon", 1e-8)
-    step = config.get("t", 0) + 1
-    first_moment = beta1 * config.get("m", np.zeros_like(w)) + (1 - beta1) * dw
-    second_moment = beta2 * config.get("v", np.zeros_like(w)) + (1 - beta2) * np.square(dw)
-    unbiased_first = first_moment / (1 - beta1 ** step)
-    unbiased_second = second_moment / (1 - beta2 ** step)
-    next_w = w - learning_rate * unbiased_first / (np.sqrt(unbiased_second) + epsilon)
-    config.update(t=step, m=first_moment, v=second_moment)
-    return next_w, config
 
 
 CAPTIONING_OPTIONS = {
@@ -84,7 +52,7 @@ class CaptioningSolver(Solver):
       image of each caption, and ``train_features`` (N_img, D). Other keys are ignored.
 
     Options (all keyword-only; defaults in brackets):
-    - update_rule ["sgd"]: ``"sgd"``, ``"adam"`` or a function
+    - update_rule ["sgd"]: ``"sgd"``, ``"adam"`` (``cs_utils.optim.adam``) or a function
       ``update(w, dw, config) -> (next_w, config)``.
     - optim_config [{}], lr_decay [1.0], batch_size [100], num_epochs [10],
       print_every [10], verbose [True]: as for ``cs_utils.solver.Solver``. An epoch is

@@ -12,12 +12,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cs_utils.checks import integer_at_least
+from cs_utils.optim import adam
 from cs_utils.explorers.controls import ChoiceControl, FloatControl, IntControl
 from cs_utils.explorers.frontend import show_explorer
 
 MOMENTUM = 0.9           # momentum and Nesterov
 DECAY_RATE = 0.99        # RMSProp's moving average of squared gradients
-BETA1, BETA2 = 0.9, 0.999
 EPSILON = 1e-8
 # A path that gets this far from the start has diverged; it stops there.
 DIVERGED = 1e3
@@ -115,13 +115,11 @@ def rmsprop_step(w, gradient, learning_rate, state):
 
 
 def adam_step(w, gradient, learning_rate, state):
-    g = gradient(w)
-    state["steps"] = state.get("steps", 0) + 1
-    state["mean"] = BETA1 * state.get("mean", 0.0) + (1 - BETA1) * g
-    state["squares"] = BETA2 * state.get("squares", 0.0) + (1 - BETA2) * g * g
-    mean = state["mean"] / (1 - BETA1 ** state["steps"])
-    squares = state["squares"] / (1 - BETA2 ** state["steps"])
-    return w - learning_rate * mean / (np.sqrt(squares) + EPSILON)
+    # The course's own Adam (cs_utils.optim), which keeps its moments and step count in
+    # the state dict it is given.
+    state["learning_rate"] = learning_rate
+    next_w, _ = adam(w, gradient(w), state)
+    return next_w
 
 
 UPDATE_RULES = {"SGD": sgd_step, "momentum": momentum_step, "Nesterov": nesterov_step,

