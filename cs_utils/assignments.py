@@ -56,6 +56,12 @@ ASSIGNMENTS = {
         modules=("__init__.py", "layers.py", "layer_utils.py", "optim.py", "fc_net.py",
                  "cnn.py"),
     ),
+    "assignment3": Assignment(
+        name="assignment3",
+        package="a3",
+        notebooks=("RNN_Captioning", "LSTM_Captioning", "GradientFlow"),
+        modules=("__init__.py", "rnn_layers.py", "captioning_rnn.py"),
+    ),
 }
 
 

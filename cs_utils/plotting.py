@@ -11,6 +11,7 @@ cell's value::
 """
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -178,5 +179,41 @@ def plot_training_history(loss_history, train_acc_history=None, val_acc_history=
         ax.set_xlabel("Epoch")
         ax.set_ylabel("Accuracy")
         ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def show_captioned_images(images, captions, labels=None, width=3.2):
+    """Show pictures side by side, each with lines of text under it (captions).
+
+    Inputs:
+    - images: sequence of K pictures, each a uint8 array (H, W, 3) or None (a picture
+      that could not be had: an empty frame is drawn instead).
+    - captions: sequence of K entries, each a string or a list of L strings (one
+      line each; every entry has the same L).
+    - labels: None, or L names printed before the lines ("truth", "model", ...).
+    - width: width of one picture in inches.
+
+    Returns the matplotlib Figure, one axes per picture.
+    """
+    if len(images) != len(captions) or not len(images):
+        raise ValueError(f"give as many captions as images (and at least one): "
+                         f"{len(images)} images, {len(captions)} captions")
+    lines = [[c] if isinstance(c, str) else list(c) for c in captions]
+    if labels is not None and any(len(entry) != len(labels) for entry in lines):
+        raise ValueError(f"every picture needs one caption per label {list(labels)}")
+    rows = max(len(entry) for entry in lines)
+    fig, axes = plt.subplots(1, len(images), squeeze=False,
+                             figsize=(width * len(images), width + 0.4 * rows))
+    for ax, image, entry in zip(axes[0], images, lines):
+        if image is not None:
+            ax.imshow(image)
+        if labels is not None:
+            entry = [f"{label}: {text}" for label, text in zip(labels, entry)]
+        # About 15 characters of 8-point text per inch; long captions take two lines.
+        ax.set_xlabel("\n".join(textwrap.fill(line, int(15 * width)) for line in entry),
+                      fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
     fig.tight_layout()
     return fig

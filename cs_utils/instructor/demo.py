@@ -26,6 +26,8 @@ PLANTED_BUGS = {
                     "svm_loss_vectorized counts the correct class in the hinge sum"),
     "assignment2": ("a2/optim.py", "m_hat = m / (1 - beta1 ** t)", "m_hat = m",
                     "adam skips the bias correction of its first moment"),
+    "assignment3": ("a3/rnn_layers.py", "np.add.at(dW, x, dout)", "dW[x] += dout",
+                    "word_embedding_backward counts a repeated word only once"),
 }
 
 

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from cs_utils.plotting import (  # noqa: E402
     plot_training_history,
+    show_captioned_images,
     show_class_examples,
     show_weight_templates,
     visualize_grid,
@@ -153,3 +154,28 @@ def test_plot_training_history_plots_the_given_values():
 
     fig = plot_training_history(loss, val_acc_history=[0.2, 0.3])
     assert [line.get_label() for line in fig.axes[1].lines] == ["val"]
+
+
+# --------------------------------------------------------------------------- show_captioned_images
+
+
+def test_show_captioned_images_puts_each_caption_under_its_picture():
+    pictures = [np.full((4, 5, 3), 10 * k, dtype=np.uint8) for k in range(3)]
+    pictures[1] = None  # a picture that could not be downloaded
+    fig = show_captioned_images(pictures, [["a", "b"], ["c", "d"], ["e", "f"]],
+                                labels=["truth", "model"])
+    assert len(fig.axes) == 3
+    assert [ax.get_xlabel() for ax in fig.axes] == [
+        "truth: a\nmodel: b", "truth: c\nmodel: d", "truth: e\nmodel: f"]
+    assert [len(ax.images) for ax in fig.axes] == [1, 0, 1]
+    np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), pictures[2])
+    fig = show_captioned_images([pictures[0]], ["one line"])
+    assert fig.axes[0].get_xlabel() == "one line"
+
+
+def test_show_captioned_images_rejects_mismatched_input():
+    picture = np.zeros((2, 2, 3), dtype=np.uint8)
+    with pytest.raises(ValueError, match="as many captions as images"):
+        show_captioned_images([picture, picture], ["only one"])
+    with pytest.raises(ValueError, match="one caption per label"):
+        show_captioned_images([picture], [["a"]], labels=["truth", "model"])
