@@ -9,8 +9,11 @@ c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "numpy-deep-learning"
 
-# Student stubs in notebooks. The .py files are stubbed by cs_utils.instructor.strip.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# Student stubs in notebooks. The .py files are stubbed by cs_utils.instructor.strip,
+# which also gives concept-check answer cells a stub that does not raise.
+from cs_utils.instructor.strip import NOTEBOOK_CODE_STUB  # noqa: E402
+
+c.ClearSolutions.code_stub = {"python": NOTEBOOK_CODE_STUB}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Files that never belong to a release or a submission.

@@ -15,9 +15,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 from ..assignments import ASSIGNMENTS, REPO_ROOT, get_assignment
 from .course import IGNORED, Course
-from .strip import MARKERS, strip_file
+from .strip import ANSWERS_CELL_STUB, MARKERS, NOTEBOOK_CODE_STUB, strip_file
 
 STUDENT_README = Path(__file__).with_name("student_readme.md")
 # Top-level files a student needs, copied as they are.
@@ -39,7 +41,29 @@ def generate_assignment(course, assignment):
     course.nbgrader("generate_assignment", assignment.name, "--force", "--log-level=WARN")
     released = course.path("release", assignment.name)
     strip_package(released, assignment)
+    for notebook in assignment.notebook_files:
+        keep_answer_cells_runnable(released / notebook)
     return released
+
+
+def keep_answer_cells_runnable(notebook_path):
+    """Swap nbgrader's raising stub in concept-check answer cells for a plain comment.
+
+    Only the cells whose ``grade_id`` ends in ``_answers`` change; they are not graded
+    cells, so the gradebook's record of the notebook is unaffected. Returns the number
+    of cells changed.
+    """
+    nb = nbformat.read(notebook_path, as_version=4)
+    changed = 0
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "code" and grade_id.endswith("_answers") \
+                and NOTEBOOK_CODE_STUB in cell.source:
+            cell.source = cell.source.replace(NOTEBOOK_CODE_STUB, ANSWERS_CELL_STUB)
+            changed += 1
+    if changed:
+        nbformat.write(nb, notebook_path)
+    return changed
 
 
 def strip_package(assignment_release, assignment):

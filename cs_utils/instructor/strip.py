@@ -20,6 +20,13 @@ END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
 MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+# What nbgrader puts in place of a solution region of a notebook code cell
+# (nbgrader_config.py sets it from here).
+NOTEBOOK_CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+# What a concept-check answers cell gets instead: its blank dictionaries, above the
+# region, are already the student's starting point, and a raise there would stop every
+# top-to-bottom run of the notebook.
+ANSWERS_CELL_STUB = "# Your answers go in the dictionaries above; a blank answer scores 0."
 
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
 

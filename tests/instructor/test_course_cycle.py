@@ -16,7 +16,7 @@ import pytest
 
 from cs_utils.assignments import ASSIGNMENTS, REPO_ROOT
 from cs_utils.instructor.demo import PLANTED_BUGS, run_demo
-from cs_utils.instructor.strip import MARKERS, split_regions
+from cs_utils.instructor.strip import ANSWERS_CELL_STUB, MARKERS, split_regions
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +108,17 @@ def test_release_is_a_complete_student_repository(demo, name):
     proc = subprocess.run([sys.executable, "-c", probe], cwd=release / name,
                           capture_output=True, text=True)
     assert proc.stdout.strip() == "ok", proc.stderr
+    # Concept-check answer cells run as released: blank answers, no raising stub.
+    for notebook in assignment.notebook_files:
+        cells = nbformat.read(release / name / notebook, as_version=4).cells
+        answers = [c for c in cells if c.metadata.get("nbgrader", {})
+                   .get("grade_id", "").endswith("_answers")]
+        assert len(answers) == 1, notebook
+        namespace = {}
+        exec(answers[0].source, namespace)
+        assert ANSWERS_CELL_STUB in answers[0].source, notebook
+        assert all(v in (None, "") for key in ("tf_answers", "ms_answers", "num_answers")
+                   for v in namespace[key].values()), notebook
 
 
 def grade_rows(demo, name):
