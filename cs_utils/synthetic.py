@@ -29,15 +29,14 @@ processes may generate at once; whoever comes second uses the finished folder.
 
 import argparse
 import json
-import os
 import pickle
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from cs_utils.atomic_folder import write_folder_atomically
 
 CLASS_NAMES = (
     "red disc",
@@ -511,11 +510,8 @@ def ensure_generated(parent=None, seed=DEFAULT_SEED, images_per_batch=IMAGES_PER
     - seed: generator seed.
     - images_per_batch: images in each of the six batches (smaller for quick tests).
 
-    Safe when several processes call it at once: each writes into its own
-    temporary folder next to the final one and renames it into place; if
-    another process got there first, the finished folder is used and the
-    temporary one removed. An incomplete or outdated folder is moved aside and
-    replaced.
+    Safe when several processes call it at once, and an incomplete or outdated
+    folder is replaced: see ``cs_utils.atomic_folder``.
 
     Returns the Path of the ``cifar-10-batches-py`` folder.
     """
@@ -525,52 +521,10 @@ def ensure_generated(parent=None, seed=DEFAULT_SEED, images_per_batch=IMAGES_PER
     def done():
         return is_complete(final, seed, images_per_batch)
 
-    if done():
-        return final
-    parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER_NAME}.tmp-", dir=parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the dataset is not
-    try:
-        write_folder(tmp, generate(seed, images_per_batch), seed)
-        for _attempt in range(3):
-            if done():
-                return final
-            if final.exists():
-                _move_aside(final)
-            try:
-                os.rename(tmp, final)
-                return final
-            except OSError:
-                # Another process renamed its folder into place first.
-                continue
-        if done():
-            return final
-        raise RuntimeError(f"could not put the generated dataset in place at {final}")
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    def write(folder):
+        write_folder(folder, generate(seed, images_per_batch), seed)
 
-
-def _remove_leftovers(parent, older_than=600.0):
-    """Delete temporary folders that a killed generator left behind (older than ten minutes)."""
-    now = time.time()
-    for path in parent.glob(f".{FOLDER_NAME}.*-*"):
-        try:
-            if path.is_dir() and now - path.stat().st_mtime > older_than:
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            pass
-
-
-def _move_aside(folder):
-    """Rename an outdated or broken folder out of the way and delete it."""
-    trash = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
-    try:
-        os.rename(folder, trash / folder.name)
-    except OSError:
-        pass  # someone else moved it, or replaced it with a complete one
-    shutil.rmtree(trash, ignore_errors=True)
+    return write_folder_atomically(final, write, done)
 
 
 def main(argv=None):

@@ -40,10 +40,7 @@ processes may generate at once; whoever comes second uses the finished folder.
 
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -65,7 +62,8 @@ from cs_utils.captioning import (
     features_file,
     urls_file,
 )
-from cs_utils.synthetic import _mask, _move_aside, hsv_to_rgb
+from cs_utils.atomic_folder import write_folder_atomically
+from cs_utils.synthetic import _mask, hsv_to_rgb
 
 IMAGE_SIZE = 48
 NUM_TRAIN_IMAGES = 4000
@@ -637,11 +635,8 @@ def ensure_generated(parent=None, seed=DEFAULT_SEED, num_train=NUM_TRAIN_IMAGES,
     - seed: generator seed.
     - num_train, num_val: pictures in each split (smaller for quick tests).
 
-    Safe when several processes call it at once: each writes into its own
-    temporary folder next to the final one and renames it into place; if
-    another process got there first, the finished folder is used and the
-    temporary one removed. An incomplete or outdated folder is moved aside and
-    replaced.
+    Safe when several processes call it at once, and an incomplete or outdated
+    folder is replaced: see ``cs_utils.atomic_folder``.
 
     Returns the Path of the ``coco_captioning`` folder.
     """
@@ -651,41 +646,10 @@ def ensure_generated(parent=None, seed=DEFAULT_SEED, num_train=NUM_TRAIN_IMAGES,
     def done():
         return is_complete(final, seed, num_train, num_val)
 
-    if done():
-        return final
-    parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{COCO_FOLDER}.tmp-", dir=parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the dataset is not
-    try:
-        write_folder(tmp, generate(seed, num_train, num_val), seed)
-        for _attempt in range(3):
-            if done():
-                return final
-            if final.exists():
-                _move_aside(final)
-            try:
-                os.rename(tmp, final)
-                return final
-            except OSError:
-                continue  # another process renamed its folder into place first
-        if done():
-            return final
-        raise RuntimeError(f"could not put the generated captioning data in place at {final}")
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    def write(folder):
+        write_folder(folder, generate(seed, num_train, num_val), seed)
 
-
-def _remove_leftovers(parent, older_than=600.0):
-    """Delete temporary folders that a killed generator left behind (older than ten minutes)."""
-    now = time.time()
-    for path in parent.glob(f".{COCO_FOLDER}.*-*"):
-        try:
-            if path.is_dir() and now - path.stat().st_mtime > older_than:
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            pass
+    return write_folder_atomically(final, write, done)
 
 
 def main(argv=None):
