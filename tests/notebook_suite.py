@@ -45,6 +45,13 @@ def mutant(name, relative_file, old, new, fails):
     return Mutant(name, [(relative_file, old, new)], fails)
 
 
+def mutants_from_table(table):
+    """Mutants from ``pytest.param(file, [(old, new), ...], fails, id=name)`` rows: several
+    replacements in one file."""
+    return [Mutant(row.id, [(row.values[0], old, new) for old, new in row.values[1]],
+                   row.values[2]) for row in table]
+
+
 class GradedNotebookSuite:
     ASSIGNMENT = PACKAGE = NOTEBOOK = None
     CODE_CELLS = frozenset()

@@ -14,7 +14,7 @@ not a model to hand in.
 import pytest
 
 from cs_utils import concept_checks
-from tests.notebook_suite import GradedNotebookSuite, Mutant
+from tests.notebook_suite import GradedNotebookSuite, mutants_from_table
 ASSIGNMENT = "assignment2"
 NOTEBOOK = "Dropout"
 
@@ -75,5 +75,4 @@ class TestDropout(GradedNotebookSuite):
     CONCEPT_POINTS = CONCEPT_POINTS
     ACCURACY_CELLS = ACCURACY_CELLS
     TOTAL_POINTS = TOTAL_POINTS
-    MUTANTS = [Mutant(row.id, [(row.values[0], old, new) for old, new in row.values[1]],
-                      row.values[2]) for row in MUTANT_TABLE]
+    MUTANTS = mutants_from_table(MUTANT_TABLE)

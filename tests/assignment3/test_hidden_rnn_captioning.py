@@ -15,7 +15,7 @@ gradients numerically and its loss against an independent computation.
 import pytest
 
 from cs_utils import concept_checks
-from tests.notebook_suite import GradedNotebookSuite, Mutant
+from tests.notebook_suite import GradedNotebookSuite, mutants_from_table
 
 NOTEBOOK = "RNN_Captioning"
 
@@ -105,5 +105,4 @@ class TestRNNCaptioning(GradedNotebookSuite):
     CODE_CELLS = CODE_CELLS
     CONCEPT_POINTS = CONCEPT_POINTS
     TOTAL_POINTS = TOTAL_POINTS
-    MUTANTS = [Mutant(row.id, [(row.values[0], old, new) for old, new in row.values[1]],
-                      row.values[2]) for row in MUTANT_TABLE]
+    MUTANTS = mutants_from_table(MUTANT_TABLE)

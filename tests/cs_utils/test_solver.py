@@ -223,26 +223,33 @@ def test_optimizer_state_is_kept_per_parameter(data, returns_new_dict):
     assert user_config == {"learning_rate": 0.05}
 
 
-def test_best_parameters_are_restored(data, tmp_path):
-    iterations_per_epoch, num_epochs = 3, 4
+def train_then_wreck_in_last_epoch(model, data, name, num_epochs=4, iterations_per_epoch=3):
+    """Train with SGD, except that in the last epoch every update sets the weights to
+    zero and the bias to favour class 0 (a third of the labels right): the best epoch is
+    an earlier one. Checkpoints go to ``name``_epoch_<n>.pkl. Returns the trained Solver."""
     calls = {"n": 0}
 
     def wrecked_in_last_epoch(w, dw, config):
         iteration = calls["n"] // 2                 # two parameters per iteration
         calls["n"] += 1
         if iteration >= (num_epochs - 1) * iterations_per_epoch:
-            # Zero weights and a bias for class 0: a third of the labels are right.
             return (np.array([5.0, 0.0, 0.0]) if w.ndim == 1 else np.zeros_like(w)), config
         return sgd(w, dw, config)
 
     np.random.seed(0)
-    model = SoftmaxRegression()
-    name = str(tmp_path / "net")
     solver = Solver(model, data, update_rule=wrecked_in_last_epoch,
                     optim_config={"learning_rate": 0.5}, batch_size=100,
                     num_epochs=num_epochs, num_train_samples=None, checkpoint_name=name,
                     verbose=False)
     solver.train()
+    return solver
+
+
+def test_best_parameters_are_restored(data, tmp_path):
+    num_epochs = 4
+    model = SoftmaxRegression()
+    name = str(tmp_path / "net")
+    solver = train_then_wreck_in_last_epoch(model, data, name, num_epochs)
 
     assert solver.val_acc_history[-1] == pytest.approx(1 / 3)
     assert solver.best_val_acc >= 0.98
@@ -285,25 +292,10 @@ class CentredSoftmaxRegression(SoftmaxRegression):
 
 
 def test_running_statistics_of_the_best_epoch_are_restored_with_its_parameters(data, tmp_path):
-    iterations_per_epoch, num_epochs = 3, 4
-
-    calls = {"n": 0}
-
-    def wrecked_in_last_epoch(w, dw, config):
-        iteration = calls["n"] // 2                 # two parameters per iteration
-        calls["n"] += 1
-        if iteration >= (num_epochs - 1) * iterations_per_epoch:
-            return (np.array([5.0, 0.0, 0.0]) if w.ndim == 1 else np.zeros_like(w)), config
-        return sgd(w, dw, config)
-
-    np.random.seed(0)
+    num_epochs = 4
     model = CentredSoftmaxRegression()
     name = str(tmp_path / "net")
-    solver = Solver(model, data, update_rule=wrecked_in_last_epoch,
-                    optim_config={"learning_rate": 0.5}, batch_size=100,
-                    num_epochs=num_epochs, num_train_samples=None, checkpoint_name=name,
-                    verbose=False)
-    solver.train()
+    solver = train_then_wreck_in_last_epoch(model, data, name, num_epochs)
     assert 1 <= solver.best_epoch < num_epochs
 
     def checkpointed_running_mean(epoch):
