@@ -53,12 +53,14 @@ def shared_code_lines():
 
 def secret_lines(assignment):
     """Lines of solutions and hidden tests that appear nowhere public: not outside the
-    regions of the source, and not in the shared code students get anyway."""
+    regions of any assignment's source (a line one assignment provides, another may
+    ask for), and not in the shared code students get anyway."""
     secrets, public = set(), shared_code_lines()
     for _, text in source_texts(assignment):
-        inside, outside = split_regions(text)
-        secrets.update(inside)
-        public.update(outside)
+        secrets.update(split_regions(text)[0])
+    for other in ASSIGNMENTS.values():
+        for _, text in source_texts(other):
+            public.update(split_regions(text)[1])
     return {line for line in secrets - public if len(line) >= MIN_SECRET_LENGTH}
 
 
