@@ -92,6 +92,12 @@ def recorded_problems(course, assignment):
     return problems
 
 
+def notebook_time(report, notebook):
+    """' (ran 12 s)' for a notebook whose run this report timed, else ''."""
+    seconds = report.notebook_seconds.get(notebook)
+    return "" if seconds is None else f" (ran {seconds:.0f} s)"
+
+
 def write_report(course, assignment, report, grades):
     """A plain-text report per student, for the instructor and for the student."""
     folder = reports_folder(course, assignment)
@@ -101,8 +107,8 @@ def write_report(course, assignment, report, grades):
              f"autograded: {grades.score:g} / {grades.max_score:g}"
              if grades.graded else "autograded: not graded",
              f"points left to grade by hand: {grades.manual_max:g}"]
-    lines += [f"  {name}: {score:g} / {best:g}" for name, (score, best)
-              in grades.notebooks.items()]
+    lines += [f"  {name}: {score:g} / {best:g}" + notebook_time(report, name)
+              for name, (score, best) in grades.notebooks.items()]
     lines += ["problems:"] + [REPORT_PROBLEM_PREFIX + p for p in report.problems] \
         if report.problems else ["problems: none"]
     path = folder / f"{report.student}.txt"
@@ -186,6 +192,7 @@ class Grader:
         """Check the executed notebooks, commit the grades and journal row, then write
         the report and the feedback."""
         report.isolation = result.isolation
+        report.notebook_seconds = dict(result.notebook_seconds)
         notebooks = {}
         for name in self.assignment.notebooks:
             if name not in job.notebooks:

@@ -48,6 +48,7 @@ class JobResult:
     isolation: str
     seconds: float
     worker: str  # host:pid of the process that ran it
+    notebook_seconds: dict = field(default_factory=dict)  # name -> wall time of its run
 
 
 def submitted_files(folder):
@@ -141,17 +142,20 @@ def run_job(job):
             target.write_bytes(data)
         inbox = workdir / "in"
         inbox.mkdir(mode=0o700)
-        executed, statuses = {}, {}
+        executed, statuses, notebook_seconds = {}, {}, {}
         for name, text in job.notebooks.items():
             (inbox / f"{name}.ipynb").write_text(text)
+            notebook_started = time.monotonic()
             executed[name], statuses[name] = run_notebook(
                 workdir, job.assignment, name, job.limits, mode, read_only=dataset_folders())
+            notebook_seconds[name] = time.monotonic() - notebook_started
             (inbox / f"{name}.ipynb").unlink()
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return JobResult(student=job.student, executed=executed, statuses=statuses, isolation=mode,
                      seconds=time.monotonic() - started,
-                     worker=f"{socket.gethostname()}:{os.getpid()}")
+                     worker=f"{socket.gethostname()}:{os.getpid()}",
+                     notebook_seconds=notebook_seconds)
 
 
 def describe_run(name, status, nb, limits):

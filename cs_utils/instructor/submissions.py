@@ -33,6 +33,7 @@ class ImportReport:
     gradable: bool = True
     zip_sha256: str = ""
     isolation: str = None  # the sandbox mode its notebooks ran in, once they ran
+    notebook_seconds: dict = field(default_factory=dict)  # wall time of each notebook's run
 
     def problem(self, text):
         self.problems.append(text)

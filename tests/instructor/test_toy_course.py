@@ -4,8 +4,9 @@ Fast enough to run on every change (about a minute and a half); the same pipelin
 the real assignments are exercised by test_course_cycle.py.
 """
 
-import csv
 import copy
+import csv
+import re
 
 import nbformat
 import pytest
@@ -133,6 +134,8 @@ def test_grades_csv_and_reports(graded):
     assert rows["alice"]["manual_points_to_grade"] == "1"
     report = (graded["course"] / "reports" / "toy" / "carol.txt").read_text()
     assert "autograded: 3 / 5" in report and "copied" in report
+    # Each notebook's line carries its score and how long its run took.
+    assert re.search(r"^  toy: 3 / 5 \(ran \d+ s\)$", report, re.MULTILINE), report
 
 
 def test_a_later_run_keeps_the_whole_class_in_the_grade_table(graded, tmp_path):
