@@ -9,6 +9,7 @@ on another machine with the same course environment installed. Steps::
     -> JobResult (executed notebooks and what happened to each)
 """
 
+import fcntl
 import functools
 import os
 import shutil
@@ -122,15 +123,45 @@ def dataset_folders():
     return [folder] if folder else []
 
 
+JOB_FOLDER_PREFIX = "cs-autograde-"
+# A running job holds an exclusive flock on this file in its folder (outside what the
+# sandbox sees); the kernel releases it when the process ends, however it ends.
+JOB_LOCK_NAME = ".in-use"
+
+
+def remove_stale_job_folders(parent=None, min_age=60.0):
+    """Delete the job folders that killed graders left behind in ``parent`` (default:
+    the temporary folder). A folder is stale when nobody holds its lock and it is older
+    than ``min_age`` seconds (a job takes its lock right after making its folder).
+    Returns the paths removed."""
+    removed = []
+    now = time.time()
+    for folder in Path(parent or tempfile.gettempdir()).glob(JOB_FOLDER_PREFIX + "*"):
+        try:
+            if not folder.is_dir() or now - folder.stat().st_mtime < min_age:
+                continue
+            with open(folder / JOB_LOCK_NAME, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except OSError:
+            continue  # in use (BlockingIOError), or gone meanwhile
+    return removed
+
+
 def run_job(job):
     """Run a job's notebooks one after the other in the sandbox; return a JobResult.
 
     The student's folder persists from one notebook to the next, as in nbgrader; the
-    temporary folder is removed at the end, whatever happened.
+    temporary folder is removed at the end, whatever happened, and a folder that a
+    killed worker left behind is removed by the next job on that machine.
     """
     started = time.monotonic()
     mode = detect_isolation(job.isolation)
-    temp = Path(tempfile.mkdtemp(prefix="cs-autograde-"))
+    remove_stale_job_folders()
+    temp = Path(tempfile.mkdtemp(prefix=JOB_FOLDER_PREFIX))
+    lock = open(temp / JOB_LOCK_NAME, "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         temp.chmod(0o711)
         workdir = temp / "job"
@@ -152,6 +183,7 @@ def run_job(job):
             (inbox / f"{name}.ipynb").unlink()
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+        lock.close()
     return JobResult(student=job.student, executed=executed, statuses=statuses, isolation=mode,
                      seconds=time.monotonic() - started,
                      worker=f"{socket.gethostname()}:{os.getpid()}",
