@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cs_utils import collect_submission as cs
-from cs_utils.assignments import Assignment, get_assignment
+from cs_utils.assignments import ASSIGNMENTS, Assignment, get_assignment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 A1 = get_assignment("assignment1")
@@ -38,12 +38,12 @@ def write_notebook(path, run=True, errors=0):
     nbformat.write(new_notebook(cells=cells), str(path))
 
 
-def make_assignment(folder):
-    """A complete, run assignment folder for assignment1."""
+def make_assignment(folder, assignment=A1):
+    """A complete, run assignment folder for ``assignment`` (default assignment1)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in A1.notebook_files:
+    for name in assignment.notebook_files:
         write_notebook(folder / name)
-    for name in A1.module_files:
+    for name in assignment.module_files:
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f'"""{name}"""\n\nVALUE = {len(name)}\n')
@@ -294,6 +294,17 @@ def test_script_writes_the_zip_next_to_itself(course, tmp_path, python_name):
     assert "Next: upload assignment1_submission.zip" in result.stdout
     assert result.stderr == ""
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_script_collects_every_assignment_of_the_table(course, tmp_path, name):
+    assignment = get_assignment(name)
+    if name != "assignment1":
+        make_assignment(course / name, assignment)
+    result = run_collect(course, name, cwd=course, path=python_only_path(tmp_path, "python3"))
+    assert result.returncode == 0, result.stderr
+    zip_path = course / f"{name}_submission.zip"
+    assert members(zip_path) == sorted(assignment.required_files)
 
 
 def test_script_fails_cleanly_on_a_broken_notebook(course, tmp_path):
