@@ -11,10 +11,6 @@ import numpy as np
 import pytest
 
 from cs_utils import captioning
-from tests.cs_utils.test_synthetic_captions import (  # noqa: F401  (session fixtures)
-    generated_captions_folder,
-    generated_captions_root,
-)
 
 # The tiny fake: 6 training and 3 validation images, 10 and 4 captions.
 FAKE_WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "cat", "on", "mat", "dog", "sofa"]
@@ -239,7 +235,7 @@ def test_vocabulary_without_the_special_tokens_is_an_error(fake_real):
         captioning.load_coco_data(folder, verbose=False)
 
 
-def test_loads_the_generated_folder(generated_captions_root, generated_captions_folder,  # noqa: F811
+def test_loads_the_generated_folder(generated_captions_root, generated_captions_folder,
                                     monkeypatch, capsys):
     monkeypatch.setenv("COURSE_DATA_DIR", str(generated_captions_root))
     monkeypatch.setenv("COURSE_DATASET", "generated")
@@ -319,7 +315,7 @@ def test_minibatch_rejects_bad_arguments(fake_real, kwargs):
         captioning.sample_coco_minibatch(data, **kwargs)
 
 
-def test_generated_pictures_come_from_the_generated_folder(generated_captions_folder):  # noqa: F811
+def test_generated_pictures_come_from_the_generated_folder(generated_captions_folder):
     data = captioning.load_coco_data(generated_captions_folder, verbose=False)
     with h5py.File(generated_captions_folder / "generated_images.h5", "r") as f:
         expected_train, expected_val = f["train_images"][17], f["val_images"][-1]

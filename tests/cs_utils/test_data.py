@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from cs_utils import data
-from tests.cs_utils.test_synthetic import generated_root  # noqa: F401  (session fixture)
 
 REAL_TRAIN_PER_BATCH = 40
 REAL_TEST = 30
@@ -61,7 +60,7 @@ def fake_real(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def use_generated(generated_root, monkeypatch):  # noqa: F811
+def use_generated(generated_root, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(generated_root))
     monkeypatch.setenv("COURSE_DATASET", "generated")
     return generated_root
@@ -86,7 +85,7 @@ def test_auto_prefers_the_real_data_when_complete(fake_real):
     assert data.describe_dataset() == f"Dataset: CIFAR-10 from {root / 'cifar-10-batches-py'}"
 
 
-def test_auto_falls_back_to_generated_when_real_is_incomplete(fake_real, generated_root,  # noqa: F811
+def test_auto_falls_back_to_generated_when_real_is_incomplete(fake_real, generated_root,
                                                                monkeypatch):
     root, _ = fake_real
     (root / "cifar-10-batches-py" / "data_batch_3").unlink()

@@ -21,27 +21,6 @@ def unpickle(path):
         return pickle.load(f, encoding="bytes")
 
 
-_SHARED = {}
-
-
-@pytest.fixture(scope="session")
-def generated_root(tmp_path_factory):
-    """A datasets folder holding generated/cifar-10-batches-py, made once per test session.
-
-    test_data.py imports this fixture too; the cache makes both modules share one folder.
-    """
-    if "root" not in _SHARED:
-        root = tmp_path_factory.mktemp("datasets")
-        synthetic.ensure_generated(root / "generated")
-        _SHARED["root"] = root
-    return _SHARED["root"]
-
-
-@pytest.fixture(scope="session")
-def generated_folder(generated_root):
-    return generated_root / "generated" / "cifar-10-batches-py"
-
-
 @pytest.fixture(scope="session")
 def generated_arrays(generated_folder):
     """(Xtr, ytr, Xte, yte) read with plain pickle: (5000, 32, 32, 3) uint8 etc."""

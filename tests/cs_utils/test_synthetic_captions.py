@@ -15,27 +15,6 @@ from matplotlib.colors import rgb_to_hsv
 from cs_utils import captioning, synthetic_captions
 
 SMALL = dict(num_train=60, num_val=20)  # a quick folder for the writing tests
-_SHARED = {}
-
-
-@pytest.fixture(scope="session")
-def generated_captions_root(tmp_path_factory):
-    """A datasets folder holding generated/coco_captioning at full size, made once per session.
-
-    test_captioning.py imports this fixture too; the cache makes both modules share one folder.
-    """
-    if "root" not in _SHARED:
-        root = tmp_path_factory.mktemp("caption_datasets")
-        synthetic_captions.ensure_generated(root / "generated")
-        _SHARED["root"] = root
-    return _SHARED["root"]
-
-
-@pytest.fixture(scope="session")
-def generated_captions_folder(generated_captions_root):
-    return generated_captions_root / "generated" / "coco_captioning"
-
-
 @pytest.fixture(scope="session")
 def arrays(generated_captions_folder):
     """Everything in the folder, read with plain h5py and json (not the course loader)."""
