@@ -211,6 +211,10 @@ def describe_run(name, status, nb, limits):
         lines.append(f"the kernel died or stopped responding during "
                      f"{where(status.get('cell', -1))} (memory limit, os._exit or a crash); "
                      f"the cells after it get no points")
+    if status.get("memory_limit_reached"):
+        lines.append(f"the memory limit of the submission "
+                     f"({limits.memory_per_submission / 1024 ** 2:g} MiB, all its processes "
+                     f"together) was reached: the system killed one of its processes")
     for index in status.get("truncated", []):
         lines.append(f"output of {where(index)} was cut at {limits.output_chars} characters")
     for index, cell in enumerate(cells):

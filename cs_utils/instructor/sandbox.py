@@ -19,6 +19,9 @@ In every mode: a clean environment (``ALLOWED_ENV`` and a few fixed values), a w
 limit per notebook (``Limits.seconds_per_notebook``, with every process of the run
 killed a grace period after it), and setrlimit on address space (memory), file size,
 processes and CPU time, applied by ``sandbox_worker.py`` before any student code runs.
+Where root may create cgroups (``cgroups.py``), whatever the mode, the run also gets a
+group of its own: total memory and process count of the submission, and a CPU share
+equal to that of every other submission graded at the same time.
 
 Folder of one submission's job (``job``), and where the sandbox sees it::
 
@@ -41,6 +44,8 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import cgroups
+
 LOG = logging.getLogger(__name__)
 
 MODES = ("bwrap+uid", "bwrap", "uid", "rlimits")
@@ -61,19 +66,30 @@ class SandboxError(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one notebook's run may use. ``memory_bytes`` is per process (RLIMIT_AS)."""
+    """What one notebook's run may use.
+
+    ``memory_bytes`` is per process (RLIMIT_AS: a clean MemoryError in Python);
+    ``processes`` is the per-uid RLIMIT_NPROC. Where cgroups are available the run as a
+    whole is held to ``memory_per_submission`` bytes, ``processes`` tasks (threads count)
+    and a CPU share of ``cpu_weight`` (1 to 10000; every run has the default 100).
+    """
 
     seconds_per_notebook: float = 600
     seconds_per_cell: float = 300
     memory_bytes: int = 4 * 1024 ** 3
+    memory_per_submission: int = 4 * 1024 ** 3
     file_bytes: int = 256 * 1024 ** 2
     processes: int = 256
+    cpu_weight: int = 100
     output_chars: int = 200_000
 
     def __post_init__(self):
         for name, value in asdict(self).items():
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
+        if not 1 <= self.cpu_weight <= 10_000:
+            raise ValueError(f"Limits.cpu_weight must be between 1 and 10000, "
+                             f"got {self.cpu_weight!r}")
 
 
 def _bwrap_works(user_namespace):
@@ -243,7 +259,9 @@ def run_notebook(job, assignment_name, notebook, limits, mode, read_only=(), log
     in the sandbox. Returns (executed notebook as a dict or None, status dict).
 
     The status holds the worker's findings (``kernel_died``, ``timed_out``,
-    ``truncated``, ``error``) and ``killed`` when the run was stopped from outside.
+    ``truncated``, ``error``), ``killed`` when the run was stopped from outside,
+    ``cgroup`` ("v1", "v2" or None when the run had none) and ``memory_limit_reached``
+    (the kernel killed a process for the submission's total memory).
     """
     log = log or LOG.info
     job = Path(job)
@@ -269,18 +287,25 @@ def run_notebook(job, assignment_name, notebook, limits, mode, read_only=(), log
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     else:
         command = [sys.executable, worker, str(job / "in" / f"{notebook}.spec.json")]
-    status = {"killed": None}
+    group = cgroups.create(limits)
+    status = {"killed": None, "cgroup": group.version if group else None,
+              "memory_limit_reached": False}
     timeout = limits.seconds_per_notebook + GRACE_SECONDS
-    proc = subprocess.Popen(command, cwd=job / assignment_name, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
     try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        status["killed"] = f"still running {timeout:g} s after it started"
-        output = b""
+        proc = subprocess.Popen(group.wrap(command) if group else command,
+                                cwd=job / assignment_name, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            status["killed"] = f"still running {timeout:g} s after it started"
+            output = b""
+        finally:
+            _kill_everything(proc, uid, group)
+        status["memory_limit_reached"] = bool(group and group.memory_limit_reached())
     finally:
-        _kill_everything(proc, uid)
+        if group:
+            group.remove()
     status["exit_code"] = proc.returncode
     status["log"] = output[-4000:].decode(errors="replace")
     status_file = job / "out" / f"{notebook}.status.json"
@@ -310,12 +335,14 @@ def _read_limited(path, cap):
     return data
 
 
-def _kill_everything(proc, uid):
-    """End the sandbox's processes: its session, and every process of its uid."""
+def _kill_everything(proc, uid, group=None):
+    """End the sandbox's processes: its session, its cgroup, every process of its uid."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    if group is not None:
+        group.kill_all()
     if uid is not None:
         # kill(-1) from a process of that uid reaches all of them, wherever they went.
         subprocess.run([shutil.which("kill") or "/bin/kill", "-9", "-1"], user=uid, group=uid,

@@ -10,7 +10,9 @@ imports nothing of ``cs_utils``. Steps, in order::
 
 SPEC.json holds: ``notebook`` (input path), ``output`` and ``status`` (paths to write),
 ``cwd`` (the student's folder), ``seconds_per_notebook``, ``seconds_per_cell``,
-``memory_bytes``, ``file_bytes``, ``processes``, ``output_chars`` and ``uid`` (or null).
+``memory_bytes``, ``file_bytes``, ``processes``, ``output_chars`` and ``uid`` (or null);
+also ``memory_per_submission`` and ``cpu_weight``, which the grader enforces outside the
+sandbox with a cgroup (``cgroups.py``), not here.
 
 Student code runs in a kernel that this process starts; both run under the limits.
 A cell that never ran, because the kernel died or the notebook ran out of time, gets

@@ -13,11 +13,18 @@ from cs_utils.instructor.sandbox import (Limits, SandboxError, clean_env, detect
                                          run_notebook)
 
 
-@pytest.mark.parametrize("field", ["seconds_per_notebook", "memory_bytes", "processes"])
+@pytest.mark.parametrize("field", ["seconds_per_notebook", "memory_bytes", "processes",
+                                   "memory_per_submission", "cpu_weight"])
 @pytest.mark.parametrize("value", [0, -5, "10", None])
 def test_limits_refuse_non_positive_or_non_numbers(field, value):
     with pytest.raises(ValueError, match=field):
         Limits(**{field: value})
+
+
+def test_cpu_weight_stays_on_the_cgroup_scale():
+    assert Limits(cpu_weight=10_000).cpu_weight == 10_000
+    with pytest.raises(ValueError, match="cpu_weight must be between 1 and 10000"):
+        Limits(cpu_weight=10_001)
 
 
 def test_mode_selection(monkeypatch):
