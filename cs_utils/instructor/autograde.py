@@ -18,6 +18,7 @@ the run.
 """
 
 import hashlib
+import os
 import shutil
 import time
 import uuid
@@ -37,7 +38,7 @@ from .pools import make_pool
 from .release import generate_assignment
 from .sandbox import Limits, describe_isolation, detect_isolation
 from .sanitize import UngradableNotebook, check_executed, finish_executed
-from .submissions import import_submission, student_id_for
+from .submissions import ImportReport, import_submission, student_id_for
 
 # Wall-clock limit for one notebook, on top of nbgrader's per-cell limit.
 SECONDS_PER_NOTEBOOK = 600
@@ -98,22 +99,53 @@ def notebook_time(report, notebook):
     return "" if seconds is None else f" (ran {seconds:.0f} s)"
 
 
+# The line of a report written just before its grades are committed. A run killed
+# between the two leaves it; the next run rewrites such reports from the gradebook.
+REPORT_BEING_SAVED = "autograded: being saved (if this line stays, run autograde again)"
+
+
 def write_report(course, assignment, report, grades):
-    """A plain-text report per student, for the instructor and for the student."""
+    """A plain-text report per student, for the instructor and for the student.
+
+    ``grades`` is the student's row of the gradebook, or None for the report written
+    just before the grades are committed (its problems must survive a kill between the
+    commit and the final report). The file is replaced in one step.
+    """
     folder = reports_folder(course, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     lines = [f"student: {report.student}", f"zip: {report.zip_name}",
-             f"isolation: {report.isolation or 'not run'}",
-             f"autograded: {grades.score:g} / {grades.max_score:g}"
-             if grades.graded else "autograded: not graded",
-             f"points left to grade by hand: {grades.manual_max:g}"]
-    lines += [f"  {name}: {score:g} / {best:g}" + notebook_time(report, name)
-              for name, (score, best) in grades.notebooks.items()]
+             f"isolation: {report.isolation or 'not run'}"]
+    if grades is None:
+        lines.append(REPORT_BEING_SAVED)
+    else:
+        lines += [f"autograded: {grades.score:g} / {grades.max_score:g}"
+                  if grades.graded else "autograded: not graded",
+                  f"points left to grade by hand: {grades.manual_max:g}"]
+        lines += [f"  {name}: {score:g} / {best:g}" + notebook_time(report, name)
+                  for name, (score, best) in grades.notebooks.items()]
     lines += ["problems:"] + [REPORT_PROBLEM_PREFIX + p for p in report.problems] \
         if report.problems else ["problems: none"]
     path = folder / f"{report.student}.txt"
-    path.write_text("\n".join(lines) + "\n")
+    partial = path.with_suffix(".txt.partial")
+    partial.write_text("\n".join(lines) + "\n")
+    os.replace(partial, path)
     return path
+
+
+def report_from_file(path):
+    """The ImportReport a report file was written from (student, zip, isolation and
+    problems; notebook run times are not kept)."""
+    fields = {"problems": []}
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(REPORT_PROBLEM_PREFIX):
+            fields["problems"].append(line[len(REPORT_PROBLEM_PREFIX):])
+        elif line.startswith(("zip: ", "isolation: ")):
+            key, value = line.split(": ", 1)
+            fields[key] = value
+    isolation = fields.get("isolation")
+    return ImportReport(student=Path(path).stem, zip_name=fields.get("zip", ""),
+                        problems=fields["problems"],
+                        isolation=None if isolation in (None, "not run") else isolation)
 
 
 def unique_student(student, taken):
@@ -218,6 +250,7 @@ class Grader:
             report.problems.extend(describe_run(name, status, nb, self.limits))
             notebooks[name] = nb
         write_autograded(self.course, self.assignment, report.student, notebooks)
+        write_report(self.course, self.assignment, report, None)
         commit_grades(self.course.db_url, self.course_id, self.assignment, report.student,
                       notebooks, report.zip_sha256, self.run_id)
         self.write_report(report)
@@ -280,7 +313,7 @@ def autograde(assignment_name, submissions, course_dir=None, log=print, workers=
     finally:
         if pool:
             pool.close()
-    _finish_feedback_of_earlier_runs(grader, log)
+    _finish_earlier_runs(grader, log)
     rows = read_grades(course, assignment,
                        [student for _, student, _ in plan_students(zips, assignment)])
     # The grade table covers the whole class: students graded in earlier runs too.
@@ -331,10 +364,15 @@ def _grade_all(grader, pool, plan, log):
     return reports
 
 
-def _finish_feedback_of_earlier_runs(grader, log):
-    """A run killed between a commit and its feedback: write the missing feedback."""
+def _finish_earlier_runs(grader, log):
+    """A run killed after a commit: write the report and the feedback it did not write."""
     course, assignment = grader.course, grader.assignment
     for student, entry in read_journal(course.db_url, assignment.name).items():
+        path = reports_folder(course, assignment) / f"{student}.txt"
+        if entry.status == "graded" and path.exists() \
+                and REPORT_BEING_SAVED in path.read_text().splitlines():
+            log(f"{student}: writing the report an interrupted run did not finish")
+            grader.write_report(report_from_file(path))
         if entry.status == "graded" and not entry.feedback:
             log(f"{student}: writing the feedback an interrupted run did not write")
             grader.write_feedback(student, lambda text, who=student: log(f"{who}: {text}"))

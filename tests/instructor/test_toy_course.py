@@ -11,9 +11,11 @@ import re
 import nbformat
 import pytest
 
-from cs_utils.instructor.autograde import autograde
+from cs_utils.instructor.autograde import (REPORT_BEING_SAVED, autograde, report_from_file,
+                                           write_report)
 from cs_utils.instructor.release import build_release, find_leaks
 from cs_utils.instructor.simulate import fill_in_solutions, plant_bug, start_from_release
+from cs_utils.instructor.course import Course
 from cs_utils.instructor.gradebook import check_integrity
 from tests.instructor.toy import HIDDEN_DOUBLE, make_toy_assignment, zip_folder
 
@@ -179,3 +181,22 @@ def test_integrity_check_finds_broken_rows(graded, tmp_path):
     assert "alice/toy/toy: auto_score 99.0 of cell test_double is outside [0, 2]" in problems
     assert "bob/toy/toy: 0 grades for cell test_safe_log" in problems
     assert "1 comment rows without their notebook or cell" in problems
+
+
+def test_a_report_left_half_saved_is_rewritten_by_the_next_run(graded):
+    """A run killed between a student's commit and the final report leaves the report
+    written just before the commit; the next run (all zips unchanged, nobody regraded)
+    rewrites it from the gradebook and keeps its problems."""
+    path = graded["course"] / "reports" / "toy" / "carol.txt"
+    before = path.read_text()
+    write_report(Course(graded["course"]), graded["assignment"], report_from_file(path), None)
+    assert REPORT_BEING_SAVED in path.read_text()
+    assert "autograded: 3 / 5" not in path.read_text()
+    rows, reports, _ = autograde(graded["assignment"], graded["root"] / "submissions",
+                                 course_dir=graded["course"], log=lambda *a: None)
+    assert reports == []                      # everyone was skipped
+    after = path.read_text()
+    assert REPORT_BEING_SAVED not in after
+    assert "autograded: 3 / 5" in after and "copied" in after
+    # The same report as before, but for the notebook run times a killed run loses.
+    assert re.sub(r" \(ran \d+ s\)", "", before) == after
