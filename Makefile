@@ -13,7 +13,7 @@ GRADE_OPTIONS ?=
 
 help:
 	@echo "make demo        release, three simulated submissions, autograde, grade table"
-	@echo "make test        the full test suite (about 13 minutes)"
+	@echo "make test        the full test suite (about 15 minutes)"
 	@echo "make test-quick  the tests that do not execute notebooks"
 	@echo "make release     write release/, the student copy of the repository"
 	@echo "make autograde ASSIGNMENT=assignment1 SUBMISSIONS=dir   grade a folder of zips"
