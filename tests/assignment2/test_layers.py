@@ -4,11 +4,7 @@ The last section checks every module of a2: ``hello()``, and that the release's
 stripping of the solution regions leaves valid Python that raises NotImplementedError.
 """
 
-import ast
 import math
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -19,8 +15,8 @@ from a2.layer_utils import (affine_norm_relu_backward, affine_norm_relu_forward,
                             affine_relu_forward)
 from a2.layers import (affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss)
 from cs_utils.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
-from cs_utils.instructor.strip import BEGIN_SOLUTION, END_SOLUTION, strip_source
 from tests.conftest import REPO_ROOT
+from tests.package_checks import check_module_strips_cleanly, run_stripped_package, stubbed_functions
 
 
 def rng(seed):
@@ -164,22 +160,7 @@ def test_package_has_the_expected_modules():
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_strips_to_valid_python_without_solutions(module):
-    source = (PACKAGE / module).read_text()
-    stripped = strip_source(source, f"a2/{module}")
-    ast.parse(stripped)
-    assert "SOLUTION" not in stripped
-    regions = source.count(BEGIN_SOLUTION)
-    assert regions == source.count(END_SOLUTION)
-    if module in WITHOUT_REGIONS:
-        assert regions == 0 and stripped == source
-        return
-    assert regions > 0
-    assert stripped.count("raise NotImplementedError(") == regions
-    # The teaching comment right above every region survives the stripping.
-    lines = source.splitlines()
-    for number, line in enumerate(lines):
-        if line.strip() == BEGIN_SOLUTION:
-            assert lines[number - 1].strip().startswith("#"), f"{module}:{number + 1}: no instructions"
+    check_module_strips_cleanly(PACKAGE, module, has_regions=module not in WITHOUT_REGIONS)
 
 
 def test_every_student_function_has_a_region():
@@ -195,22 +176,10 @@ def test_every_student_function_has_a_region():
         "cnn.py": {"__init__", "loss"},
     }
     for module, names in expected.items():
-        tree = ast.parse(strip_source((PACKAGE / module).read_text(), module))
-        stubbed = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef):
-                for inner in ast.walk(node):
-                    if (isinstance(inner, ast.Raise) and isinstance(inner.exc, ast.Call)
-                            and getattr(inner.exc.func, "id", "") == "NotImplementedError"):
-                        stubbed.add(node.name)
-        assert stubbed == names, module
+        assert stubbed_functions(PACKAGE, module) == names, module
 
 
 def test_stripped_package_imports_and_raises_not_implemented(tmp_path):
-    target = tmp_path / "a2"
-    target.mkdir()
-    for module in MODULES:
-        (target / module).write_text(strip_source((PACKAGE / module).read_text(), f"a2/{module}"))
     script = textwrap.dedent("""
         import numpy as np
         import a2
@@ -238,9 +207,6 @@ def test_stripped_package_imports_and_raises_not_implemented(tmp_path):
         assert optim.sgd(np.ones(2), np.ones(2))[0].tolist() == [0.99, 0.99]
         print("stubs ok")
     """)
-    # The student's copy of a2 comes first on the path; cs_utils comes from the repository.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO_ROOT)])}
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60, env=env)
+    result, target = run_stripped_package(PACKAGE, MODULES, script, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "stubs ok" in result.stdout and str(target) in result.stdout

@@ -7,11 +7,7 @@ and that the release's stripping of the solution regions leaves valid Python tha
 raises NotImplementedError.
 """
 
-import ast
 import math
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -23,9 +19,9 @@ from a3.rnn_layers import (clip_grad_norm, rnn_backward, rnn_forward, rnn_step_b
                            temporal_affine_forward, temporal_softmax_loss,
                            word_embedding_backward, word_embedding_forward)
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
-from cs_utils.instructor.strip import BEGIN_SOLUTION, END_SOLUTION, strip_source
 from tests.assignment3.conftest import numerical_gradients
 from tests.conftest import REPO_ROOT
+from tests.package_checks import check_module_strips_cleanly, run_stripped_package, stubbed_functions
 
 
 def rng(seed):
@@ -335,21 +331,7 @@ def test_package_has_the_expected_modules():
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_strips_to_valid_python_without_solutions(module):
-    source = (PACKAGE / module).read_text()
-    stripped = strip_source(source, f"a3/{module}")
-    ast.parse(stripped)
-    assert "SOLUTION" not in stripped
-    regions = source.count(BEGIN_SOLUTION)
-    assert regions == source.count(END_SOLUTION)
-    if module == "__init__.py":
-        assert regions == 0 and stripped == source
-        return
-    assert stripped.count("raise NotImplementedError(") == regions > 0
-    # The teaching comment right above every region survives the stripping.
-    lines = source.splitlines()
-    for number, line in enumerate(lines):
-        if line.strip() == BEGIN_SOLUTION:
-            assert lines[number - 1].strip().startswith("#"), f"{module}:{number + 1}: no instructions"
+    check_module_strips_cleanly(PACKAGE, module, has_regions=module != "__init__.py")
 
 
 def test_every_student_function_has_a_region():
@@ -363,22 +345,10 @@ def test_every_student_function_has_a_region():
         "captioning_rnn.py": {"pick_next_words", "loss", "sample"},
     }
     for module, names in expected.items():
-        tree = ast.parse(strip_source((PACKAGE / module).read_text(), module))
-        stubbed = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef):
-                for inner in ast.walk(node):
-                    if (isinstance(inner, ast.Raise) and isinstance(inner.exc, ast.Call)
-                            and getattr(inner.exc.func, "id", "") == "NotImplementedError"):
-                        stubbed.add(node.name)
-        assert stubbed == names, module
+        assert stubbed_functions(PACKAGE, module) == names, module
 
 
 def test_stripped_package_imports_and_raises_not_implemented(tmp_path):
-    target = tmp_path / "a3"
-    target.mkdir()
-    for module in MODULES:
-        (target / module).write_text(strip_source((PACKAGE / module).read_text(), f"a3/{module}"))
     script = textwrap.dedent("""
         import numpy as np
         import a3
@@ -407,9 +377,6 @@ def test_stripped_package_imports_and_raises_not_implemented(tmp_path):
         assert model.params["Wx"].shape == (3, 4)
         print("stubs ok")
     """)
-    # The student's copy of a3 comes first on the path; cs_utils comes from the repository.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO_ROOT)])}
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60, env=env)
+    result, target = run_stripped_package(PACKAGE, MODULES, script, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "stubs ok" in result.stdout and str(target) in result.stdout
