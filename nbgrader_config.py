@@ -16,22 +16,28 @@ from cs_utils.instructor.strip import NOTEBOOK_CODE_STUB  # noqa: E402
 c.ClearSolutions.code_stub = {"python": NOTEBOOK_CODE_STUB}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# nbgrader copies an assignment's .py files into release/ as they are, solutions
+# included. Every student version nbgrader makes (generate_assignment, formgrader's
+# Generate button, make release) gets them stripped by this hook, and nbgrader's
+# exchange (release_assignment, formgrader's Release button) refuses a release/ folder
+# whose .py files still hold solutions. See cs_utils/instructor/nbgrader_hooks.py.
+c.GenerateAssignment.post_convert_hook = \
+    "cs_utils.instructor.nbgrader_hooks.finish_student_version"
+c.ExchangeFactory.release_assignment = \
+    "cs_utils.instructor.nbgrader_hooks.CheckedReleaseAssignment"
+
 # Files that never belong to a release or a submission.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
     "*.pkl", "*.npz", "*.npy", "*.h5", "*.pt", "*_submission.zip",
 ]
 
-# Per-cell time limit. Quick mode (NBGRADER_EXECUTION is set while grading) keeps
-# every training cell far below it; 30 s, nbgrader's default, is too tight for a
-# slow laptop running validate.
-c.Execute.timeout = 300
+# What decides whether a cell passes (the 300 s cell time limit, Python warning lines
+# dropped from stderr): one module, which the students' nbgrader_config.py loads too,
+# so that `nbgrader validate` gives the grader's verdicts.
+from cs_utils.grading_settings import apply_grading_settings  # noqa: E402
 
-# nbgrader gives zero to a test cell that writes to stderr. A correct solution may
-# trigger a numpy RuntimeWarning (log of 0, say); drop such warning lines before the
-# grade is taken, and keep every other stderr output (which still zeroes the cell).
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"(?m)^[^\n]*:\d+: \w*Warning: "
+apply_grading_settings(c)
 
 # Feedback must not show the hidden tests: GetGrades reads the grades, then the
 # course's own step clears the hidden-test source and shortens tracebacks that

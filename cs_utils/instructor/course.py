@@ -6,7 +6,8 @@ Layout (nbgrader's own)::
     <course>/gradebook.db           the gradebook (SQLite; or any SQLAlchemy URL given
                                     as ``database``, e.g. postgresql://...)
     <course>/source/<assignment>/   the instructor source, copied from the repository
-    <course>/release/<assignment>/  nbgrader's student version of the notebooks
+    <course>/release/<assignment>/  nbgrader's student version (its .py files stripped
+                                    by the hook in nbgrader_hooks.py)
     <course>/submitted/<student>/<assignment>/
     <course>/autograded/...  <course>/feedback/...
     <course>/reports/<assignment>/<student>.txt   what the tooling noticed per student

@@ -9,10 +9,17 @@ student packages itself, with the same markers::
 The stub keeps the indentation of the ``BEGIN`` marker and names the function and file
 the student has to complete. Everything outside the regions, in particular the
 teaching comment right above a region, is kept.
+
+``stub_problems`` and ``unstripped_files`` check a student copy against its instructor
+source (no marker, no line of a reference solution, no stubbed module missing); the
+nbgrader hooks, the release build and the autograder's stub filling rely on them.
 """
 
 import ast
+import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
@@ -40,7 +47,7 @@ def _marker(line):
     return stripped if stripped in MARKERS else None
 
 
-def _enclosing_name(lines, index):
+def enclosing_name(lines, index):
     """Qualified name of the function (and class) that contains line ``index``."""
     indent = len(lines[index]) - len(lines[index].lstrip())
     names = []
@@ -75,7 +82,7 @@ def strip_source(text, filename="<source>"):
                                  f"at line {open_line}")
             open_marker, open_line = marker, number
             if marker == BEGIN_SOLUTION:
-                name = _enclosing_name(lines, number - 1)
+                name = enclosing_name(lines, number - 1)
                 if not name:
                     raise StripError(f"{filename}:{number}: solution region outside a function")
                 indent = line[: len(line) - len(line.lstrip())]
@@ -106,13 +113,34 @@ def has_markers(text):
 
 
 def strip_file(path, display_name=None):
-    """Strip one file in place (written only if stripping succeeds)."""
+    """Strip one file in place; returns whether it held any region.
+
+    The stripped text goes to a temporary file beside it that then replaces the file
+    in one step, so the file is either the original or the complete stub, never a
+    mixture.
+    """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     if not has_markers(text):
         return False
-    path.write_text(strip_source(text, display_name or path.name), encoding="utf-8")
+    replace_text(path, strip_source(text, display_name or path.name))
     return True
+
+
+def replace_text(path, text):
+    """Replace the contents of ``path`` atomically, keeping its permission bits."""
+    path = Path(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def remove_markers(text):
@@ -146,3 +174,59 @@ def split_regions(text):
         elif line.strip():
             (inside if in_region else outside).append(line.strip())
     return inside, outside
+
+
+def solution_lines(source_text):
+    """The lines of the solution and hidden-test regions of ``source_text`` that do not
+    also appear outside them (indentation stripped): the lines a stub must not hold."""
+    inside, outside = split_regions(source_text)
+    return set(inside) - set(outside)
+
+
+def stub_problems(text, source_text):
+    """Why ``text`` is not a clean stub of the instructor file ``source_text``: a marker
+    left in it, or lines of the source's solutions. An empty list means clean. The
+    problems never quote the solution (they may reach a student's report)."""
+    problems = [f"holds the marker {marker!r}" for marker in MARKERS if marker in text]
+    secret = solution_lines(source_text)
+    leaked = {line.strip() for line in text.splitlines()} & secret
+    if leaked:
+        problems.append(f"holds {len(leaked)} line(s) of the reference solution")
+    return problems
+
+
+def python_files(folder):
+    """The .py files under ``folder`` (caches excluded), sorted."""
+    return sorted(path for path in Path(folder).rglob("*.py")
+                  if "__pycache__" not in path.parts and path.is_file())
+
+
+def unstripped_files(released, source):
+    """(relative path, problem) for every .py file of a student version ``released``
+    that is not a clean stub of its instructor copy in ``source``, and for every
+    instructor .py file with a solution region whose student copy is missing.
+
+    A file that cannot be read, or whose instructor copy is missing, counts as not
+    clean: nothing unverified goes to students.
+    """
+    released, source = Path(released), Path(source)
+    problems = []
+    for path in python_files(released):
+        relative = path.relative_to(released).as_posix()
+        original = source / relative
+        try:
+            text = path.read_text(encoding="utf-8")
+            source_text = original.read_text(encoding="utf-8") if original.exists() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append((relative, f"cannot be checked ({exc})"))
+            continue
+        if source_text is None:
+            problems.append((relative, "has no instructor copy to check it against"))
+        else:
+            problems.extend((relative, problem) for problem in stub_problems(text, source_text))
+    for original in python_files(source) if source.is_dir() else []:
+        relative = original.relative_to(source).as_posix()
+        if not (released / relative).exists() and \
+                BEGIN_SOLUTION in original.read_text(encoding="utf-8"):
+            problems.append((relative, "is missing from the student version"))
+    return problems

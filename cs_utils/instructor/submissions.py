@@ -3,7 +3,8 @@
 For each zip: derive the student id from its name, extract only the files a
 submission may hold (the notebooks and the package's .py files), refuse unsafe
 members, fill missing package modules with the release stubs so that the rest of the
-submission can still be graded, and make the notebooks safe for nbgrader (a notebook
+submission can still be graded (a stub is used only once it is checked to hold no line
+of the reference solution), and make the notebooks safe for nbgrader (a notebook
 that is not valid JSON is set aside; repeated grade ids are dropped). Every decision
 is written into the student's report.
 """
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
+
+from .strip import StripError, strip_source, stub_problems
 
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
@@ -109,14 +112,57 @@ def extract_submission(zip_path, destination, assignment, report):
             report.imported.append(relative.as_posix())
 
 
-def fill_missing_modules(destination, release_dir, assignment, report):
-    """Use the release stub for each missing package module, so imports still work."""
+def fill_missing_modules(destination, release_dir, assignment, report, source_dirs):
+    """Use the stub of each missing package module, so imports still work.
+
+    ``source_dirs`` are the instructor copies of the assignment to check the stubs
+    against (the course's ``source/`` and the repository's).
+    """
     for module in assignment.module_files:
         target = destination / module
-        if not target.exists():
-            report.problem(f"missing {module}: graded with the unchanged stub")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(Path(release_dir) / module, target)
+        if target.exists():
+            continue
+        stub = module_stub(module, release_dir, source_dirs, assignment, report)
+        if stub is None:
+            report.problem(f"missing {module}: no stub could be made, so it is graded "
+                           f"without it")
+            continue
+        report.problem(f"missing {module}: graded with the unchanged stub")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(stub, encoding="utf-8")
+
+
+def module_stub(module, release_dir, source_dirs, assignment, report):
+    """The student stub of ``module``: the release's copy when it holds no marker and
+    no line of any instructor copy's solutions, else one stripped from the instructor
+    source (the reason goes into the report). None if neither can be had."""
+    sources = []
+    for folder in source_dirs:
+        path = (Path(folder) / module).resolve()
+        if path.is_file() and path not in sources:
+            sources.append(path)
+    if not sources:
+        report.problem(f"{module}: no instructor copy to check a stub against")
+        return None
+    source_texts = [path.read_text(encoding="utf-8") for path in sources]
+    released = Path(release_dir) / module
+    if released.is_file():
+        text = released.read_text(encoding="utf-8")
+        problems = sorted({problem for source_text in source_texts
+                           for problem in stub_problems(text, source_text)})
+        if not problems:
+            return text
+        reason = f"the release's copy is not stripped (it {'; '.join(problems)})"
+    else:
+        reason = "the release has no copy of it"
+    try:
+        stub = strip_source(source_texts[0], f"{assignment.name}/{module}")
+    except StripError as exc:
+        report.problem(f"{module}: {reason}, and the instructor source cannot be "
+                       f"stripped ({exc})")
+        return None
+    report.problem(f"{module}: {reason}; its stub was made from the instructor source")
+    return stub
 
 
 def sanitize_notebook(path, report):
@@ -164,5 +210,6 @@ def import_submission(zip_path, course, assignment, release_dir, student=None):
             report.problem(f"missing {notebook}: it gets no points")
         else:
             sanitize_notebook(path, report)
-    fill_missing_modules(destination, release_dir, assignment, report)
+    sources = (course.path("source", assignment.name), assignment.folder)
+    fill_missing_modules(destination, release_dir, assignment, report, sources)
     return report
