@@ -40,7 +40,7 @@ def worker_counts(text):
 def make_reference_zips(assignment, release, folder, count):
     folder.mkdir(parents=True)
     for number in range(count):
-        student = start_from_release(release / assignment.name,
+        student = start_from_release(release / assignment.name / assignment.name,
                                      folder.parent / "students" / f"student{number:03d}")
         fill_in_solutions(student, assignment)
         make_submission_zip(assignment, student,

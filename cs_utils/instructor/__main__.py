@@ -12,7 +12,7 @@ def main(argv=None):
                                      description="Course release, autograding and demo.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    release = commands.add_parser("release", help="write the student copy of the repository")
+    release = commands.add_parser("release", help="write one student repository per assignment into release/")
     release.add_argument("--out", help="target folder (default: release/)")
     release.add_argument("--course", help="nbgrader course folder (default: grading/)")
 

@@ -40,7 +40,7 @@ def make_students(release, assignment, submissions, workdir, log=print):
         "planted_bug": f"reference solutions, except: {bug}",
     }
     for student, what in students.items():
-        folder = start_from_release(release / assignment.name, Path(workdir) / student)
+        folder = start_from_release(release / assignment.name / assignment.name, Path(workdir) / student)
         if student != "untouched":
             fill_in_solutions(folder, assignment)
         if student == "planted_bug":

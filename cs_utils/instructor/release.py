@@ -1,25 +1,30 @@
-"""Build the student release: a complete student copy of the repository.
+"""Build the student release: one complete student repository per assignment.
 
-Steps, in order (each a function of its own)::
+Steps for each assignment, in order (each a function of its own)::
 
-    prepare course folder  -> copy instructor source -> nbgrader generate_assignment
-    -> strip the student packages -> assemble release/ -> check nothing leaked
+    prepare course folder -> check the shared code it needs holds no graded work
+    -> copy the shared files -> nbgrader generate_assignment (strips the notebooks)
+    -> strip the student package -> check nothing leaked -> move into release/<assignment>/
 
-The release holds the student README, requirements, packaging, ``cs_utils`` (without
-this instructor tooling), the dataset script, ``collectSubmission.sh`` and every
-assignment with solutions stubbed and hidden tests removed. It is written to a
-temporary folder next to the target and moved into place only when complete.
+Each repository holds the student README, requirements, packaging, the ``cs_utils``
+modules that assignment imports (never the instructor tooling), the dataset script,
+``collectSubmission.sh`` and the assignment with solutions stubbed and hidden tests
+removed. A student of assignment N so receives no shared code that implements what is
+graded in assignment N or later (Assignment 3's provided Adam ships with Assignment 3
+only). Everything is written to a temporary folder next to the target and moved into
+place only when complete.
 """
 
 import shutil
 import tempfile
 from pathlib import Path
 
-import nbformat
 
 from ..assignments import ASSIGNMENTS, REPO_ROOT, get_assignment
 from .course import IGNORED, Course
-from .strip import ANSWERS_CELL_STUB, MARKERS, NOTEBOOK_CODE_STUB, strip_file
+from .shared_code import SharedCodeError, graded_code_in, shared_modules_for
+from .student_config import write_student_settings
+from .strip import MARKERS, unstripped_files
 
 STUDENT_README = Path(__file__).with_name("student_readme.md")
 # Top-level files a student needs, copied as they are.
@@ -35,61 +40,63 @@ def generate_assignment(course, assignment):
     """Make the student version of one assignment in the course's ``release/`` folder.
 
     nbgrader strips the notebooks (and records the graded cells in the gradebook);
-    it copies the package unchanged, so the package is stripped here right after.
+    the course's post-convert hook (``nbgrader_hooks.finish_student_version``, set in
+    nbgrader_config.py) then strips the package, exactly as it does for formgrader's
+    Generate button. nbgrader only logs a failing hook, so the result is checked here.
     """
     course.copy_source(assignment)
-    course.nbgrader("generate_assignment", assignment.name, "--force", "--log-level=WARN")
+    proc = course.nbgrader("generate_assignment", assignment.name, "--force",
+                           "--log-level=WARN")
     released = course.path("release", assignment.name)
-    strip_package(released, assignment)
-    for notebook in assignment.notebook_files:
-        keep_answer_cells_runnable(released / notebook)
+    problems = unstripped_files(released, course.path("source", assignment.name))
+    if problems:
+        listing = "\n".join(f"  {assignment.name}/{path} {what}" for path, what in problems)
+        log = (proc.stdout + proc.stderr)[-4000:]
+        raise LeakError(f"the student version of {assignment.name} is not stripped:\n"
+                        f"{listing}\nnbgrader's output:\n{log}")
     return released
 
 
-def keep_answer_cells_runnable(notebook_path):
-    """Swap nbgrader's raising stub in concept-check answer cells for a plain comment.
-
-    Only the cells whose ``grade_id`` ends in ``_answers`` change; they are not graded
-    cells, so the gradebook's record of the notebook is unaffected. Returns the number
-    of cells changed.
-    """
-    nb = nbformat.read(notebook_path, as_version=4)
-    changed = 0
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if cell.cell_type == "code" and grade_id.endswith("_answers") \
-                and NOTEBOOK_CODE_STUB in cell.source:
-            cell.source = cell.source.replace(NOTEBOOK_CODE_STUB, ANSWERS_CELL_STUB)
-            changed += 1
-    if changed:
-        nbformat.write(nb, notebook_path)
-    return changed
-
-
-def strip_package(assignment_release, assignment):
-    """Stub the solution regions of the student package's .py files in place."""
-    package = Path(assignment_release) / assignment.package
-    stripped = []
-    for path in sorted(package.rglob("*.py")):
-        display = f"{assignment.name}/{path.relative_to(assignment_release).as_posix()}"
-        if strip_file(path, display_name=display):
-            stripped.append(display)
-    return stripped
-
-
-def copy_shared_files(target):
-    """Everything of the repository that students get besides the assignments."""
+def copy_shared_files(target, assignment):
+    """Everything of the repository that a student of ``assignment`` gets besides the
+    assignment itself: the student README and top-level files, the dataset script, and
+    the shared modules the assignment needs (see shared_code.py)."""
     shutil.copyfile(STUDENT_README, target / "README.md")
     for name in STUDENT_FILES:
         shutil.copy2(REPO_ROOT / name, target / name)
-    shutil.copytree(REPO_ROOT / "cs_utils", target / "cs_utils",
-                    ignore=shutil.ignore_patterns("instructor", "__pycache__", "*.pyc",
-                                                  "*.so", "*.c"))
+    for relative in shared_modules_for(assignment):
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / relative, destination)
     datasets = target / "datasets"
     datasets.mkdir()
     for path in (REPO_ROOT / "datasets").iterdir():
         if path.is_file() and path.suffix in (".sh", ".md"):
             shutil.copy2(path, datasets / path.name)
+    write_student_settings(target)
+
+
+def graded_from(assignment):
+    """The assignments whose graded work a student of ``assignment`` must not receive:
+    this one and every later one of the course table."""
+    names = list(ASSIGNMENTS)
+    if assignment.name not in names or ASSIGNMENTS[assignment.name] != assignment:
+        return [assignment]
+    return [ASSIGNMENTS[name] for name in names[names.index(assignment.name):]]
+
+
+def check_shared_code(assignment):
+    """Refuse a release whose shared code holds graded work of this or a later assignment."""
+    provided_by = list(ASSIGNMENTS.values()) + [assignment]
+    findings = graded_code_in(shared_modules_for(assignment), graded_from(assignment),
+                              provided_by=provided_by)
+    if findings:
+        listing = "\n".join(f"  {finding}" for finding in findings)
+        raise SharedCodeError(
+            f"the shared code of the {assignment.name} release holds graded work:\n{listing}\n"
+            "Shared code must not implement what students write in this assignment or a "
+            "later one: take the student's function as an argument instead (see "
+            "cs_utils/instructor/shared_code.py).")
 
 
 def find_leaks(root):
@@ -107,27 +114,38 @@ def find_leaks(root):
 
 
 def build_release(target=None, course_dir=None, assignments=None, log=print):
-    """Build the student release in ``target`` (default ``release/``); return its path."""
+    """Build one student repository per assignment, ``<target>/<assignment>/`` (target
+    defaults to ``release/``); return the target folder.
+
+    Each repository is assembled in a temporary folder, checked, and only then moved into
+    place, replacing that assignment's previous release.
+    """
     target = Path(target or REPO_ROOT / "release").resolve()
     assignments = [get_assignment(a) for a in (assignments or ASSIGNMENTS)]
     course = Course(course_dir or REPO_ROOT / "grading").prepare(assignments)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        copy_shared_files(staging)
         for assignment in assignments:
+            check_shared_code(assignment)
+            repository = staging / assignment.name
+            repository.mkdir()
+            copy_shared_files(repository, assignment)
             released = generate_assignment(course, assignment)
-            shutil.copytree(released, staging / assignment.name, ignore=IGNORED)
-            log(f"{assignment.name}: notebooks stripped by nbgrader, package stubbed")
+            shutil.copytree(released, repository / assignment.name, ignore=IGNORED)
+            log(f"{assignment.name}: notebooks stripped by nbgrader, package stubbed, "
+                f"{len(shared_modules_for(assignment))} shared files")
         leaks = find_leaks(staging)
         if leaks:
             listing = "\n".join(f"  {path}: {marker}" for path, marker in leaks)
             raise LeakError(f"solution or hidden-test markers survived:\n{listing}")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        for assignment in assignments:
+            final = target / assignment.name
+            if final.exists():
+                shutil.rmtree(final)
+            (staging / assignment.name).rename(final)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    log(f"Release written to {target}")
+    log(f"Release written to {target}: one student repository per assignment")
     return target

@@ -14,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from cs_utils.assignments import ASSIGNMENTS, REPO_ROOT
+from cs_utils.assignments import ASSIGNMENTS
 from cs_utils.instructor.demo import PLANTED_BUGS, run_demo
 from cs_utils.instructor.strip import ANSWERS_CELL_STUB, MARKERS, split_regions
 
@@ -22,6 +22,8 @@ pytestmark = pytest.mark.slow
 
 # Lines that are both inside a region and ordinary enough to appear elsewhere.
 MIN_SECRET_LENGTH = 12
+# Imports and bare loop headers tell nothing of a solution ("for n in range(N):").
+UNTELLING = re.compile(r"^(import \S|from \S+ import |for \w+ in range\(\w+\):$)")
 
 
 @pytest.fixture(scope="module")
@@ -42,26 +44,26 @@ def source_texts(assignment):
             yield path, "\n".join(cell.source for cell in nb.cells)
 
 
-def shared_code_lines():
-    """Every line of the shared code that students get anyway (cs_utils)."""
-    lines = set()
-    for path in (REPO_ROOT / "cs_utils").rglob("*"):
-        if path.suffix in (".py", ".pyx") and "instructor" not in path.parts:
-            lines.update(line.strip() for line in path.read_text().splitlines())
-    return lines
-
-
 def secret_lines(assignment):
     """Lines of solutions and hidden tests that appear nowhere public: not outside the
     regions of any assignment's source (a line one assignment provides, another may
-    ask for), and not in the shared code students get anyway."""
-    secrets, public = set(), shared_code_lines()
+    ask for). The shared code does not count as public: what it ships is checked here
+    like everything else."""
+    secrets, public = set(), set()
     for _, text in source_texts(assignment):
         secrets.update(split_regions(text)[0])
     for other in ASSIGNMENTS.values():
         for _, text in source_texts(other):
             public.update(split_regions(text)[1])
-    return {line for line in secrets - public if len(line) >= MIN_SECRET_LENGTH}
+    return {line for line in secrets - public
+            if len(line) >= MIN_SECRET_LENGTH and not UNTELLING.match(line)}
+
+
+def receivers(name):
+    """The assignments whose students must not see the solutions of ``name``: it and
+    every earlier one."""
+    names = sorted(ASSIGNMENTS)
+    return names[:names.index(name) + 1]
 
 
 def release_texts(release):
@@ -80,11 +82,11 @@ def test_demo_reports_the_expected_outcomes(demo):
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_release_leaks_no_solution_and_no_hidden_test(demo, name):
-    release = demo["out"] / "release"
     secrets = secret_lines(ASSIGNMENTS[name])
     assert len(secrets) > 100  # the scan has something to look for
     leaks = []
-    for path, text in release_texts(release):
+    for path, text in (item for receiver in receivers(name)
+                       for item in release_texts(demo["out"] / "release" / receiver)):
         leaks += [(path.name, m) for m in MARKERS if m in text]
         present = {line.strip() for line in text.splitlines()}
         leaks += [(path.name, line) for line in secrets & present]
@@ -93,7 +95,7 @@ def test_release_leaks_no_solution_and_no_hidden_test(demo, name):
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_release_is_a_complete_student_repository(demo, name):
-    release = demo["out"] / "release"
+    release = demo["out"] / "release" / name
     assignment = ASSIGNMENTS[name]
     for relative in assignment.required_files:
         assert (release / name / relative).is_file(), relative
@@ -101,7 +103,15 @@ def test_release_is_a_complete_student_repository(demo, name):
                      "datasets/get_datasets.sh", "cs_utils/data.py", "cs_utils/solver.py"):
         assert (release / relative).is_file(), relative
     assert not (release / "cs_utils" / "instructor").exists()
-    assert not (release / "tests").exists() and not (release / "nbgrader_config.py").exists()
+    # Only the shared code this assignment needs: Adam, provided from Assignment 3 on
+    # and graded in Assignment 2, ships with Assignment 3 alone.
+    assert (release / "cs_utils" / "optim.py").exists() == (name == "assignment3")
+    assert not any((release / other).exists() for other in ASSIGNMENTS if other != name)
+    assert not (release / "tests").exists()
+    # The student's nbgrader settings: the grader's verdict settings, nothing of the
+    # instructor's (the tooling is not there to import).
+    config = (release / "nbgrader_config.py").read_text()
+    assert "apply_grading_settings(c)" in config and "instructor" not in config
     # The stubs import and raise a helpful NotImplementedError.
     probe = (f"import {assignment.package}, pkgutil, importlib\n"
              f"for m in pkgutil.iter_modules({assignment.package}.__path__):\n"

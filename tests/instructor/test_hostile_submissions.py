@@ -114,7 +114,7 @@ def hostile(tmp_path_factory):
     }
 
     def reference(name):
-        folder = start_from_release(release / "toy", root / "students" / name)
+        folder = start_from_release(release / "toy" / "toy", root / "students" / name)
         fill_in_solutions(folder, assignment)
         return folder
 

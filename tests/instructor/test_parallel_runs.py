@@ -39,7 +39,7 @@ def toy_class(tmp_path_factory):
     subs = root / "submissions"
     subs.mkdir()
     for student, (bug, _) in CLASS.items():
-        folder = start_from_release(release / "toy", root / "students" / student)
+        folder = start_from_release(release / "toy" / "toy", root / "students" / student)
         if bug != "untouched":
             fill_in_solutions(folder, assignment)
         if isinstance(bug, tuple):

@@ -90,7 +90,7 @@ def test_autograde_into_postgresql(tmp_path, postgres_url):
     subs = tmp_path / "submissions"
     subs.mkdir()
     for student, bug in (("ref", None), ("untouched", None), ("buggy", "return x + 1")):
-        folder = start_from_release(release / "toy", tmp_path / "students" / student)
+        folder = start_from_release(release / "toy" / "toy", tmp_path / "students" / student)
         if student != "untouched":
             fill_in_solutions(folder, assignment)
         if bug:

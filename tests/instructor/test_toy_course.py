@@ -33,7 +33,7 @@ def graded(tmp_path_factory):
     work = root / "students"
 
     def student(name):
-        return start_from_release(release / "toy", work / name)
+        return start_from_release(release / "toy" / "toy", work / name)
 
     # The reference solutions: full marks although safe_log warns on log(0).
     alice = student("alice")
@@ -75,15 +75,21 @@ def graded(tmp_path_factory):
 def test_release_is_stubbed_and_leaks_nothing(graded):
     release = graded["release"]
     assert find_leaks(release) == []
-    ops = (release / "toy" / "tp" / "ops.py").read_text()
+    ops = (release / "toy" / "toy" / "tp" / "ops.py").read_text()
     assert "return np.log(x)" not in ops and "return 2 * x" not in ops
     assert 'raise NotImplementedError("double: write your code here (toy/tp/ops.py)")' in ops
-    notebook = (release / "toy" / "toy.ipynb").read_text()
+    notebook = (release / "toy" / "toy" / "toy.ipynb").read_text()
     assert "21.5" not in notebook and "Because." not in notebook
-    assert not (release / "cs_utils" / "instructor").exists()
+    repository = release / "toy"
+    assert not (repository / "cs_utils" / "instructor").exists()
     for name in ("README.md", "requirements.txt", "pyproject.toml", "collectSubmission.sh",
-                 "cs_utils/gradient_check.py", "datasets/get_datasets.sh"):
-        assert (release / name).is_file(), name
+                 "cs_utils/__init__.py", "datasets/get_datasets.sh"):
+        assert (repository / name).is_file(), name
+    # The toy notebook imports nothing of cs_utils: its release carries only what
+    # collectSubmission.sh and the student's nbgrader_config.py run.
+    assert sorted(p.name for p in (repository / "cs_utils").iterdir()) == [
+        "__init__.py", "_im2col_cython.pyx", "assignments.py", "collect_submission.py",
+        "grading_settings.py"]
 
 
 def test_reference_gets_full_marks_even_with_a_runtime_warning(graded):
@@ -142,7 +148,7 @@ def test_grades_csv_and_reports(graded):
 
 def test_a_later_run_keeps_the_whole_class_in_the_grade_table(graded, tmp_path):
     """Grading a late submission on its own must not drop the others from the CSV."""
-    late = start_from_release(graded["release"] / "toy", tmp_path / "gina")
+    late = start_from_release(graded["release"] / "toy" / "toy", tmp_path / "gina")
     fill_in_solutions(late, graded["assignment"])
     folder = tmp_path / "late"
     folder.mkdir()
