@@ -1,4 +1,11 @@
-"""kNN on points in the plane: how k, the distance and the amount of data shape the regions."""
+"""kNN on points in the plane: how k, the distance and the amount of data shape the regions.
+
+The classifier is the student's own ``KNearestNeighbor`` from Assignment 1
+(``a1/knn.py``): the explorer trains it on toy points, computes distances with
+``compute_distances_no_loops`` and labels every point of a grid with ``predict_labels``.
+"""
+
+import functools
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -6,36 +13,21 @@ from matplotlib.figure import Figure
 
 from cs_utils.checks import integer_at_least
 from cs_utils.explorers.controls import ChoiceControl, IntControl
-from cs_utils.explorers.frontend import show_explorer
+from cs_utils.explorers.frontend import StudentCode, result_array, show_explorer
 from cs_utils.explorers.toy_data import CLASS_COLOURS, EXTENT, grid_points, toy_points
 
+# The names the controls show; the classifier takes them in lower case ("l2", "l1").
 METRICS = ("L2", "L1")
+STUDENT_WORK = "compute_distances_no_loops and predict_labels in a1/knn.py"
+STUDENT_METHODS = ("train", "compute_distances_no_loops", "predict_labels")
 
 
-def pairwise_distances(A, B, metric="L2"):
-    """Distances between every row of A and every row of B.
-
-    Inputs:
-    - A: float array of shape (M, D); B: float array of shape (N, D).
-    - metric: "L2" (Euclidean) or "L1" (sum of absolute differences).
-
-    Returns a float array of shape (M, N).
-    """
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    difference = A[:, None, :] - B[None, :, :]
-    if metric == "L1":
-        return np.abs(difference).sum(axis=2)
-    return np.sqrt((difference ** 2).sum(axis=2))
-
-
-def knn_predict(X_train, y_train, X_query, k, metric="L2"):
-    """Label each query point by a majority vote of its k nearest training points.
-
-    Ties between labels go to the smaller label, and ties between equally distant
-    neighbours to the training point that comes first (as in Assignment 1).
+def knn_labels(knn_class, X_train, y_train, X_query, k, metric="L2"):
+    """The labels a freshly trained kNN classifier gives the query points.
 
     Inputs:
+    - knn_class: a class like a1.knn.KNearestNeighbor, with train(X, y),
+      compute_distances_no_loops(X, metric="l2" or "l1") and predict_labels(dists, k).
     - X_train: float array of shape (N, D); y_train: int array of shape (N,).
     - X_query: float array of shape (M, D).
     - k: number of neighbours, 1 <= k <= N.
@@ -43,18 +35,24 @@ def knn_predict(X_train, y_train, X_query, k, metric="L2"):
 
     Returns an int array of shape (M,).
     """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     k = integer_at_least(k, "k")
     if k > len(X_train):
         raise ValueError(f"k = {k} is larger than the {len(X_train)} training points")
-    distances = pairwise_distances(X_query, X_train, metric)
-    nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
-    votes = np.zeros((len(X_query), int(y_train.max()) + 1), dtype=np.int64)
-    np.add.at(votes, (np.arange(len(X_query))[:, None], y_train[nearest]), 1)
-    return np.argmax(votes, axis=1)   # argmax returns the first (smallest) of tied labels
+    classifier = knn_class()
+    classifier.train(X_train, y_train)
+    dists = result_array(classifier.compute_distances_no_loops(X_query, metric=metric.lower()),
+                         (len(X_query), len(X_train)), "compute_distances_no_loops")
+    labels = result_array(classifier.predict_labels(dists, k=k), (len(X_query),),
+                          "predict_labels")
+    return labels.astype(np.int64)
 
 
-def decision_regions(X_train, y_train, k, metric="L2", resolution=120):
+def decision_regions(knn_class, X_train, y_train, k, metric="L2", resolution=120):
     """The label kNN gives to every point of a grid over the toy-data square.
+
+    Inputs as in knn_labels; resolution: grid points along each axis.
 
     Returns:
     - coordinates: float array of shape (resolution,), the grid values along each axis.
@@ -62,17 +60,17 @@ def decision_regions(X_train, y_train, k, metric="L2", resolution=120):
       at (x, y) = (coordinates[j], coordinates[i]).
     """
     coordinates, points = grid_points(resolution)
-    labels = knn_predict(X_train, y_train, points, k, metric)
+    labels = knn_labels(knn_class, X_train, y_train, points, k, metric)
     return coordinates, labels.reshape(resolution, resolution)
 
 
-def draw_knn(k, metric, num_points, num_classes=3):
+def draw_knn(knn_class, k, metric, num_points, num_classes=3):
     """The decision regions of kNN on toy data; returns (figure, summary)."""
     X, y = toy_points(num_points, num_classes)
     if k > len(X):
         raise ValueError(f"k = {k} needs at least {k} points; there are {len(X)}")
-    coordinates, regions = decision_regions(X, y, k, metric)
-    wrong = int(np.sum(knn_predict(X, y, X, k, metric) != y))
+    coordinates, regions = decision_regions(knn_class, X, y, k, metric)
+    wrong = int(np.sum(knn_labels(knn_class, X, y, X, k, metric) != y))
 
     colours = CLASS_COLOURS[:num_classes]
     figure = Figure(figsize=(5.5, 5.0))
@@ -91,13 +89,35 @@ def draw_knn(k, metric, num_points, num_classes=3):
     return figure, summary
 
 
-def knn_explorer(static=None, **settings):
-    """Explore kNN decision regions on 2-D toy data (k, L1/L2, number of points).
+def _probe(knn_class):
+    """Both distances and two values of k on four training points."""
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    query = np.array([[0.2, 0.1], [0.9, 0.8], [0.5, 0.4]])
+    for metric in METRICS:
+        for k in (1, 3):
+            knn_labels(knn_class, X, y, query, k, metric)
 
-    settings: starting values (k, metric, num_points); static: see
-    cs_utils.explorers.frontend. Returns the ipywidgets box or the static Figure.
+
+def knn_explorer(knn_class, static=None, **settings):
+    """Explore kNN decision regions on 2-D toy data (k, L1/L2, number of points), drawn
+    by your own classifier.
+
+    Inputs:
+    - knn_class: your KNearestNeighbor class (from a1.knn import KNearestNeighbor).
+    - static: see cs_utils.explorers.frontend.
+    - settings: starting values (k, metric, num_points).
+
+    Returns the ipywidgets box or the static Figure. Until compute_distances_no_loops
+    and predict_labels run, it shows a panel that says what to write or fix instead.
     """
+    student_code = StudentCode(
+        STUDENT_WORK, functools.partial(_probe, knn_class),
+        tuple(getattr(knn_class, name) for name in STUDENT_METHODS
+              if callable(getattr(knn_class, name, None))))
     controls = [[IntControl("k", 1, 1, 25, label="k"),
                  ChoiceControl("metric", "L2", METRICS, label="distance")],
                 [IntControl("num_points", 60, 10, 200, step=10, label="points")]]
-    return show_explorer("kNN decision regions", controls, draw_knn, static, settings)
+    return show_explorer("kNN decision regions", controls,
+                         functools.partial(draw_knn, knn_class), static, settings,
+                         student_code=student_code)

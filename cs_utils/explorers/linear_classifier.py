@@ -2,15 +2,19 @@
 
 Class c scores a point x as s_c = x . W[:, c] + b[c]. Its line s_c = 0 is drawn with
 an arrow along W[:, c], the side where the score grows; each point of the plane is
-shaded with the class of the highest score.
+shaded with the class of the highest score. The losses are the student's own
+``svm_loss_vectorized`` and ``softmax_loss_vectorized`` from Assignment 1.
 """
+
+import functools
 
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from cs_utils.explorers.controls import FloatControl
-from cs_utils.explorers.frontend import show_explorer
+from cs_utils.explorers.frontend import (StudentCode, result_number, result_tuple,
+                                         show_explorer)
 from cs_utils.explorers.toy_data import CLASS_COLOURS, EXTENT, grid_points, toy_points
 
 NUM_CLASSES = 3
@@ -30,32 +34,33 @@ def class_scores(X, W, b):
     return X @ W + b
 
 
-def mean_hinge_loss(scores, y, margin=1.0):
-    """Multiclass SVM loss averaged over the points (no regularization).
+def folded(W, b, X):
+    """The bias folded into the weights, as the course's loss functions take them.
 
-    Each point i adds sum over j != y[i] of max(0, scores[i, j] - scores[i, y[i]] + margin).
-
-    Inputs: scores of shape (N, C), y int array of shape (N,).
-    Returns a float.
+    Inputs: W of shape (D, C), b of shape (C,), X of shape (N, D).
+    Returns (W_full, X_full): W with b as one more row, of shape (D + 1, C), and X with
+    a column of ones, of shape (N, D + 1); X_full @ W_full equals X @ W + b.
     """
-    rows = np.arange(len(y))
-    excess = scores - scores[rows, y][:, None] + margin
-    excess[rows, y] = 0.0
-    return float(np.maximum(excess, 0.0).sum() / len(y))
+    return np.vstack([W, b]), np.hstack([X, np.ones((len(X), 1))])
 
 
-def mean_cross_entropy_loss(scores, y):
-    """Softmax (cross-entropy) loss averaged over the points (no regularization).
+def mean_losses(losses, W, b, X, y):
+    """The loss of each given loss function, without regularization (reg = 0).
 
-    Each point i adds -log(exp(scores[i, y[i]]) / sum_j exp(scores[i, j])), computed
-    with the largest score of the row subtracted first so that exp cannot overflow.
+    Inputs:
+    - losses: dict of name -> loss function with the signature of
+      a1.linear_svm.svm_loss_vectorized, loss(W, X, y, reg) -> (loss, dW).
+    - W of shape (D, C), b of shape (C,), X of shape (N, D), y int array of shape (N,).
 
-    Inputs: scores of shape (N, C), y int array of shape (N,).
-    Returns a float.
+    Returns a dict of name -> float, in the order of losses.
     """
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1))
-    return float(np.mean(log_norm - shifted[np.arange(len(y)), y]))
+    W_full, X_full = folded(W, b, X)
+    values = {}
+    for name, loss in losses.items():
+        function = getattr(loss, "__name__", name)
+        value, _ = result_tuple(loss(W_full, X_full, y, 0.0), 2, function)
+        values[name] = result_number(value, function)
+    return values
 
 
 def zero_score_segment(w, b, extent=EXTENT):
@@ -94,13 +99,21 @@ def weights_from_settings(settings):
     return W, b
 
 
-def draw_linear_classifier(**settings):
-    """Regions, zero-score lines and both losses for the weights in settings."""
+LOSS_LABELS = {"SVM": "multiclass SVM (hinge) loss", "softmax": "softmax (cross-entropy) loss"}
+# Where each loss is written, for the panel that asks for it.
+LOSS_FILES = {"SVM": "a1/linear_svm.py", "softmax": "a1/softmax.py"}
+
+
+def draw_linear_classifier(losses, **settings):
+    """Regions, zero-score lines and the given losses for the weights in settings.
+
+    losses: dict of name ("SVM", "softmax") -> loss function, as in mean_losses.
+    Returns (figure, summary).
+    """
     W, b = weights_from_settings(settings)
     X, y = toy_points(NUM_POINTS, NUM_CLASSES, seed=1)
-    scores = class_scores(X, W, b)
-    svm, softmax = mean_hinge_loss(scores, y), mean_cross_entropy_loss(scores, y)
-    accuracy = float(np.mean(np.argmax(scores, axis=1) == y))
+    values = mean_losses(losses, W, b, X, y)
+    accuracy = float(np.mean(np.argmax(class_scores(X, W, b), axis=1) == y))
 
     coordinates, grid = grid_points(150)
     regions = np.argmax(class_scores(grid, W, b), axis=1).reshape(150, 150)
@@ -123,25 +136,49 @@ def draw_linear_classifier(**settings):
     ax.set_xlim(-EXTENT, EXTENT)
     ax.set_ylim(-EXTENT, EXTENT)
     ax.set_aspect("equal")
-    ax.set_title(f"SVM loss {svm:.3f}   softmax loss {softmax:.3f}   accuracy {accuracy:.0%}",
-                 fontsize=10)
+    shown = [f"{name} loss {value:.3f}" for name, value in values.items()]
+    ax.set_title("   ".join(shown + [f"accuracy {accuracy:.0%}"]), fontsize=10)
     figure.tight_layout()
-    summary = (f"multiclass SVM (hinge) loss {svm:.3f}, softmax (cross-entropy) loss "
-               f"{softmax:.3f}, accuracy {accuracy:.0%} on {NUM_POINTS} points")
+    summary = ", ".join([f"{LOSS_LABELS[name]} {value:.3f}" for name, value in values.items()]
+                        + [f"accuracy {accuracy:.0%} on {NUM_POINTS} points"])
     return figure, summary
 
 
-def linear_classifier_explorer(static=None, **settings):
-    """Explore a 3-class linear classifier on 2-D points: one column of sliders per class
-    (its two weights and its bias) moves that class's line; SVM and softmax losses update.
+def _probe(losses):
+    """Each loss on four points and a small classifier."""
+    W = np.array([[0.5, -0.3, 0.1], [0.2, 0.4, -0.6]])
+    X = np.array([[1.0, 0.5], [-0.5, 1.0], [0.3, -1.2], [0.0, 0.0]])
+    mean_losses(losses, W, np.array([0.1, 0.0, -0.1]), X, np.array([0, 1, 2, 1]))
 
-    settings: starting values (w0x, w0y, b0, ..., b2); static: see
-    cs_utils.explorers.frontend. Returns the ipywidgets box or the static Figure.
+
+def linear_classifier_explorer(svm_loss=None, softmax_loss=None, static=None, **settings):
+    """Explore a 3-class linear classifier on 2-D points: one column of sliders per class
+    (its two weights and its bias) moves that class's line, and your losses update.
+
+    Inputs:
+    - svm_loss: your svm_loss_vectorized (a1.linear_svm), or None.
+    - softmax_loss: your softmax_loss_vectorized (a1.softmax), or None.
+      Pass at least one; each is called as loss(W, X, y, reg=0) with the bias folded
+      into W (shape (3, 3)) and a column of ones in X (shape (N, 3)).
+    - static: see cs_utils.explorers.frontend.
+    - settings: starting values (w0x, w0y, b0, ..., b2).
+
+    Returns the ipywidgets box or the static Figure. Until the losses run, it shows a
+    panel that says what to write or fix instead.
     """
+    losses = {name: loss for name, loss in (("SVM", svm_loss), ("softmax", softmax_loss))
+              if loss is not None}
+    if not losses:
+        raise TypeError("linear_classifier_explorer needs your svm_loss_vectorized, "
+                        "your softmax_loss_vectorized, or both")
+    student_code = [StudentCode(f"{getattr(loss, '__name__', name)} in {LOSS_FILES[name]}",
+                                functools.partial(_probe, {name: loss}), (loss,))
+                    for name, loss in losses.items()]
     controls = [[FloatControl(f"w{c}{axis}", float(DEFAULT_W[row, c]), -3.0, 3.0,
                               label=f"W[{row},{c}]") for c in range(NUM_CLASSES)]
                 for row, axis in enumerate("xy")]
     controls.append([FloatControl(f"b{c}", float(DEFAULT_B[c]), -3.0, 3.0, label=f"b[{c}]")
                      for c in range(NUM_CLASSES)])
     return show_explorer("Linear classifier: weights, biases and losses", controls,
-                         draw_linear_classifier, static, settings)
+                         functools.partial(draw_linear_classifier, losses), static,
+                         settings, student_code=student_code)

@@ -1,24 +1,23 @@
-"""Six update rules race down 2-D loss surfaces from the same start.
+"""The update rules of Assignment 2 race down 2-D loss surfaces from the same start.
 
-The rules here are small reference versions for the explorer only, written for a
-point w of shape (2,) and a function that returns the exact gradient anywhere (so
-Nesterov's method can look ahead). The course's real rules, with the
-``update(w, dw, config)`` signature, are the students' own, in Assignment 2.
+The racers are the student's own rules from ``a2/optim.py``, each
+``update(w, dw, config) -> (next_w, config)``, applied to a point w of shape (2,) with
+the exact gradient of the surface at w. Nesterov's rule is the course's form, which
+stores the look-ahead point as the parameter: its path is that point's. A rule that is
+not written yet (or fails) stays out of the race, and a line above the figure says so.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from cs_utils.checks import integer_at_least
-from cs_utils.optim import adam
 from cs_utils.explorers.controls import ChoiceControl, FloatControl, IntControl
-from cs_utils.explorers.frontend import show_explorer
+from cs_utils.explorers.frontend import (StudentCode, WrongResult, result_array, result_dict,
+                                         result_tuple, show_explorer)
 
-MOMENTUM = 0.9           # momentum and Nesterov
-DECAY_RATE = 0.99        # RMSProp's moving average of squared gradients
-EPSILON = 1e-8
 # A path that gets this far from the start has diverged; it stops there.
 DIVERGED = 1e3
 
@@ -80,92 +79,70 @@ SURFACES = {
 
 
 # --------------------------------------------------------------------------- update rules
-# Each rule: (w, gradient, learning_rate, state) -> next w. w has shape (2,), gradient is
-# a function of a point, and state is a dict the rule keeps between its own steps.
 
-
-def sgd_step(w, gradient, learning_rate, state):
-    return w - learning_rate * gradient(w)
-
-
-def momentum_step(w, gradient, learning_rate, state):
-    velocity = MOMENTUM * state.get("velocity", 0.0) - learning_rate * gradient(w)
-    state["velocity"] = velocity
-    return w + velocity
-
-
-def nesterov_step(w, gradient, learning_rate, state):
-    # The gradient is taken where the velocity is about to carry w.
-    velocity = state.get("velocity", np.zeros_like(w))
-    velocity = MOMENTUM * velocity - learning_rate * gradient(w + MOMENTUM * velocity)
-    state["velocity"] = velocity
-    return w + velocity
-
-
-def adagrad_step(w, gradient, learning_rate, state):
-    g = gradient(w)
-    state["squares"] = state.get("squares", 0.0) + g * g
-    return w - learning_rate * g / (np.sqrt(state["squares"]) + EPSILON)
-
-
-def rmsprop_step(w, gradient, learning_rate, state):
-    g = gradient(w)
-    state["squares"] = DECAY_RATE * state.get("squares", 0.0) + (1 - DECAY_RATE) * g * g
-    return w - learning_rate * g / (np.sqrt(state["squares"]) + EPSILON)
-
-
-def adam_step(w, gradient, learning_rate, state):
-    # The course's own Adam (cs_utils.optim), which keeps its moments and step count in
-    # the state dict it is given.
-    state["learning_rate"] = learning_rate
-    next_w, _ = adam(w, gradient(w), state)
-    return next_w
-
-
-UPDATE_RULES = {"SGD": sgd_step, "momentum": momentum_step, "Nesterov": nesterov_step,
-                "AdaGrad": adagrad_step, "RMSProp": rmsprop_step, "Adam": adam_step}
+# The racers in the order they are drawn: the name shown -> the function in a2/optim.py.
+RULES = {"SGD": "sgd", "momentum": "sgd_momentum", "Nesterov": "sgd_nesterov_momentum",
+         "AdaGrad": "adagrad", "RMSProp": "rmsprop", "Adam": "adam"}
+# Every setting besides the learning rate, given explicitly so that every racer runs
+# with the textbook values.
+HYPERPARAMETERS = {"SGD": {}, "momentum": {"momentum": 0.9}, "Nesterov": {"momentum": 0.9},
+                   "AdaGrad": {"epsilon": 1e-8},
+                   "RMSProp": {"decay_rate": 0.99, "epsilon": 1e-8},
+                   "Adam": {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}}
 RULE_COLOURS = {"SGD": "#000000", "momentum": "#1f77b4", "Nesterov": "#17becf",
                 "AdaGrad": "#2ca02c", "RMSProp": "#ff7f0e", "Adam": "#d62728"}
 
 
-def run_rule(rule, surface, learning_rate, num_steps):
+def run_rule(update, surface, learning_rate, num_steps, hyperparameters=None):
     """The path of one update rule on one surface.
 
     Inputs:
-    - rule: a name in UPDATE_RULES; surface: a name in SURFACES.
+    - update: an update rule (w, dw, config) -> (next_w, config), as in a2/optim.py.
+    - surface: a name in SURFACES.
     - learning_rate: a positive float; num_steps: steps to take (>= 1).
+    - hyperparameters: dict of the rule's other config entries (momentum, ...).
 
     Returns a float array of shape (S + 1, 2): the start and the point after each step.
     S = num_steps unless the path diverged (left a box of DIVERGED around the start, or
     stopped being finite), in which case it ends at the last point inside.
     """
-    if rule not in UPDATE_RULES:
-        raise ValueError(f"rule must be one of {list(UPDATE_RULES)}, got {rule!r}")
     if surface not in SURFACES:
         raise ValueError(f"surface must be one of {list(SURFACES)}, got {surface!r}")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
     num_steps = integer_at_least(num_steps, "num_steps")
+    name = getattr(update, "__name__", "the update rule")
     chosen = SURFACES[surface]
     w = np.array(chosen.start, dtype=np.float64)
-    path, state = [w], {}
+    path = [w]
+    config = {"learning_rate": float(learning_rate), **(hyperparameters or {})}
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(num_steps):
-            w = UPDATE_RULES[rule](w, chosen.gradient, learning_rate, state)
+            # A copy: a rule that changes w in place must not move the drawn path.
+            next_w, config = result_tuple(update(w.copy(), chosen.gradient(w), config), 2,
+                                          name)
+            w = result_array(next_w, (2,), name).astype(np.float64)
+            config = result_dict(config, name)
             if not np.all(np.isfinite(w)) or np.max(np.abs(w - path[0])) > DIVERGED:
                 break
             path.append(w)
     return np.array(path)
 
 
-def race(surface, learning_rate, num_steps):
-    """run_rule for every rule; returns a dict rule name -> path of shape (S + 1, 2)."""
-    return {rule: run_rule(rule, surface, learning_rate, num_steps) for rule in UPDATE_RULES}
+def race(rules, surface, learning_rate, num_steps):
+    """run_rule for every rule.
+
+    Inputs: rules, a dict of name (a key of RULES) -> update rule; the rest as in
+    run_rule. Returns a dict of name -> path of shape (S + 1, 2), in the order of rules.
+    """
+    return {name: run_rule(update, surface, learning_rate, num_steps, HYPERPARAMETERS[name])
+            for name, update in rules.items()}
 
 
-def draw_race(surface, learning_rate, num_steps):
-    """Contours with the six paths, and the loss along each path; returns (figure, summary)."""
-    paths = race(surface, learning_rate, num_steps)
+def draw_race(rules, surface, learning_rate, num_steps):
+    """Contours with the path of every rule in ``rules`` (as in race), and the loss along
+    each path; returns (figure, summary)."""
+    paths = race(rules, surface, learning_rate, num_steps)
     chosen = SURFACES[surface]
     x0, x1, y0, y1 = chosen.extent
     xx, yy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
@@ -199,17 +176,80 @@ def draw_race(surface, learning_rate, num_steps):
     return figure, "final loss: " + ", ".join(finals)
 
 
-def optimizer_race_explorer(static=None, **settings):
-    """Race SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam on a 2-D loss surface
-    (ill-conditioned bowl, saddle, or a surface with a local minimum).
+def _probe(update, name):
+    """Three small steps on the bowl."""
+    run_rule(update, "ill-conditioned bowl", 0.01, 3, HYPERPARAMETERS[name])
 
-    settings: starting values (surface, learning_rate, num_steps); static: see
-    cs_utils.explorers.frontend. Returns the ipywidgets box or the static Figure.
+
+def _missing(function_name):
+    """The probe of a rule that the module does not define at all."""
+    raise WrongResult(f"a2/optim.py has no function {function_name}")
+
+
+def student_rules(optim):
+    """Which of the student's update rules can race.
+
+    Input: optim, the student's module a2.optim (or any object with the functions of
+    RULES as attributes).
+
+    Returns (rules, codes, failures): rules, a dict of name -> update rule for every
+    rule that runs, in the order of RULES; codes, a dict of name -> StudentCode for
+    every rule; failures, a dict of name -> the exception of every rule that does not
+    run (NotImplementedError while it is not written).
     """
+    codes, failures, rules = {}, {}, {}
+    for name, function_name in RULES.items():
+        update = getattr(optim, function_name, None)
+        if callable(update):
+            probe, functions = functools.partial(_probe, update, name), (update,)
+        else:
+            probe, functions = functools.partial(_missing, function_name), ()
+        codes[name] = StudentCode(f"{function_name} in a2/optim.py", probe, functions)
+        failure = codes[name].failure()
+        if failure is None:
+            rules[name] = update
+        else:
+            failures[name] = failure
+    return rules, codes, failures
+
+
+def race_note(codes, failures):
+    """The line naming the rules left out of the race, or None when all of them race."""
+    unwritten = [RULES[name] for name, error in failures.items()
+                 if isinstance(error, NotImplementedError)]
+    parts = []
+    if unwritten:
+        parts.append(f"Not in the race until written in a2/optim.py: {', '.join(unwritten)}.")
+    parts += [f"Left out of the race: {codes[name].explain(error)}"
+              for name, error in failures.items() if not isinstance(error, NotImplementedError)]
+    return " ".join(parts) or None
+
+
+def optimizer_race_explorer(optim, static=None, **settings):
+    """Race your update rules (SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam) on a 2-D
+    loss surface (ill-conditioned bowl, saddle, or a surface with a local minimum).
+
+    Inputs:
+    - optim: your module of update rules (from a2 import optim). The rules you have not
+      written yet stay out of the race; a line says which.
+    - static: see cs_utils.explorers.frontend.
+    - settings: starting values (surface, learning_rate, num_steps).
+
+    Returns the ipywidgets box or the static Figure.
+    """
+    rules, codes, failures = student_rules(optim)
+    if rules:
+        student_code = StudentCode("the update rules in a2/optim.py",
+                                   functools.partial(race, rules, "ill-conditioned bowl",
+                                                     0.01, 3),
+                                   tuple(rules.values()))
+    else:   # no racer at all: the panel of the first one says what to do
+        student_code = next(iter(codes.values()))
     controls = [[ChoiceControl("surface", "ill-conditioned bowl", tuple(SURFACES),
                                label="surface")],
                 [FloatControl("learning_rate", 0.05, 1e-3, 1.0, step=0.05, log=True,
                               label="learning rate"),
                  IntControl("num_steps", 100, 10, 300, step=10, label="steps")]]
-    return show_explorer("Update rules on a loss surface", controls, draw_race, static,
-                         settings)
+    return show_explorer("Update rules on a loss surface", controls,
+                         functools.partial(draw_race, rules), static, settings,
+                         student_code=student_code, note=race_note(codes, failures))

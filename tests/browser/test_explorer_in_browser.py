@@ -8,57 +8,24 @@ Without them the test skips, except in CI (CI=true), where it fails.
 
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-SERVER_START_SECONDS = 90
+from tests.browser.jupyter import CHROMIUM, CHROMIUM_ARGS, jupyter_lab as run_jupyter_lab
+
 WIDGET_SECONDS = 120         # kernel start, imports and the first drawing
 REDRAW_SECONDS = 60
 
-NOTEBOOK_CELL = "from cs_utils.explorers import knn_explorer\nknn_explorer();\n"
-# What quick mode would turn into a static figure: the browser must get the live widgets.
-QUICK_MODE_VARIABLES = ("CI", "COURSE_QUICK", "NBGRADER_EXECUTION", "COURSE_STATIC_EXPLORERS",
-                        "MPLBACKEND")
+# The explorer runs Assignment 1's classifier: the reference solution, from this repository.
+NOTEBOOK_CELL = ("import sys\n"
+                 f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2] / 'assignment1')!r})\n"
+                 "from a1.knn import KNearestNeighbor\n"
+                 "from cs_utils.explorers import knn_explorer\n"
+                 "knn_explorer(KNearestNeighbor);\n")
 
 pytestmark = pytest.mark.slow
-
-
-def missing_or_fail(reason):
-    """Skip on a developer's machine; fail in CI, which must run this test."""
-    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"{reason} (CI must run the browser test: see .ci/install-browser.sh)")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def sync_playwright():
-    if not CHROMIUM.exists():
-        missing_or_fail(f"{CHROMIUM} is missing (bash .ci/install-browser.sh installs it)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_or_fail("the playwright package is not installed (pip install playwright)")
-    return sync_playwright
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_notebook(path):
@@ -78,60 +45,12 @@ def jupyter_lab(tmp_path):
 
     Yields (base_url, token, notebook name); the server is always shut down.
     """
-    root, home = tmp_path / "root", tmp_path / "home"
+    root = tmp_path / "root"
     root.mkdir()
-    home.mkdir()
     write_notebook(root / "explorer.ipynb")
-    (home / "jupyter_server_config.py").write_text(
-        "c.LabApp.news_url = None\n"
-        "c.LabApp.check_for_updates_class = 'jupyterlab.NeverCheckForUpdate'\n"
-        "c.LabApp.extension_manager = 'readonly'\n")
-    # No pop-up asking whether to fetch Jupyter news (it would cover the screenshots).
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    token, port = secrets.token_hex(24), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in QUICK_MODE_VARIABLES}
-    env.update(JUPYTER_CONFIG_DIR=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"))
-    log = open(tmp_path / "jupyter.log", "w")
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--ServerApp.token={token}",
-               f"--ServerApp.root_dir={root}"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")     # CI runs as root
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_server(base_url, token, server, tmp_path / "jupyter.log")
+    with run_jupyter_lab(root, tmp_path / "home", tmp_path / "jupyter.log",
+                         extra_args=[f"--ServerApp.root_dir={root}"]) as (base_url, token):
         yield base_url, token, "explorer.ipynb"
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.send_signal(signal.SIGINT)       # the second ^C skips the question
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        log.close()
-
-
-def wait_for_server(base_url, token, server, log_path):
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"jupyter lab exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    pytest.fail(f"jupyter lab did not answer in {SERVER_START_SECONDS} s:\n"
-                f"{log_path.read_text()[-3000:]}")
 
 
 def test_moving_a_slider_redraws_the_knn_explorer(jupyter_lab, sync_playwright, tmp_path):
