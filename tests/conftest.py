@@ -33,3 +33,21 @@ def pytest_generate_tests(metafunc):
     if "mutant" in metafunc.fixturenames and metafunc.cls is not None:
         mutants = metafunc.cls.MUTANTS
         metafunc.parametrize("mutant", mutants, ids=[m.name for m in mutants])
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The gradient-check bounds with the least margin (tests/margins.py)."""
+    from tests.margins import MARGIN, RECORDS, margin_of, tightest, write_report
+
+    if not RECORDS:
+        return
+    terminalreporter.section("gradient-check margins")
+    terminalreporter.write_line(f"{len(RECORDS)} bounds checked, each required to hold "
+                                f"{MARGIN:g}x over; the tightest:")
+    for where, value, bound in tightest(count=8):
+        terminalreporter.write_line(f"  {margin_of(value, bound):8.3g}x  {value:.2e} < "
+                                    f"{bound:g}  {where}")
+    report = os.environ.get("COURSE_MARGIN_REPORT")
+    if report:
+        write_report(report)
+        terminalreporter.write_line(f"all of them: {report}")

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cs_utils.instructor.strip import BEGIN_SOLUTION, strip_file
@@ -43,9 +43,35 @@ _RUNNER = textwrap.dedent(r'''
         if cell["cell_type"] == "code" and m.get("solution") and m.get("grade_id", "").endswith("_answers"):
             exec(compile(text(cell), m["grade_id"], "exec"), answers)
 
+    margin = float(sys.argv[2])
+    bounds = []
+
+    def margin_check(value, bound, where):
+        """Stands in for `rel_error(...) < bound`: records the value, and with a margin
+        passes only when the value is that many times inside the bound."""
+        value, bound = float(value), float(bound)
+        bounds.append([where, value, bound])
+        return value * margin <= bound if margin else value < bound
+
+    class WithMargins(ast.NodeTransformer):
+        """Route every `rel_error(...) < bound` through margin_check."""
+
+        def visit_Compare(self, node):
+            self.generic_visit(node)
+            call = node.left
+            name = getattr(getattr(call, "func", None), "id", None) or \
+                getattr(getattr(call, "func", None), "attr", None)
+            if (isinstance(call, ast.Call) and name == "rel_error" and len(node.ops) == 1
+                    and isinstance(node.ops[0], (ast.Lt, ast.LtE))):
+                where = f"line {node.lineno}: {ast.unparse(call)[:80]}"
+                return ast.copy_location(ast.Call(
+                    func=ast.Name("__margin_check__", ast.Load()),
+                    args=[call, node.comparators[0], ast.Constant(where)], keywords=[]), node)
+            return node
+
     def run(source, namespace):
         """Execute like IPython: the value of a final expression is the cell's result."""
-        tree = ast.parse(source)
+        tree = ast.fix_missing_locations(WithMargins().visit(ast.parse(source)))
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last = ast.Expression(tree.body.pop().value)
@@ -57,9 +83,10 @@ _RUNNER = textwrap.dedent(r'''
         m = meta(cell)
         if cell["cell_type"] != "code" or not m.get("grade") or m.get("solution"):
             continue
-        namespace = dict(answers)
+        namespace = dict(answers, __margin_check__=margin_check)
         err = io.StringIO()
         outcome = {"points": m.get("points", 0)}
+        bounds.clear()
         try:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
                 value = run(text(cell), namespace)
@@ -69,6 +96,7 @@ _RUNNER = textwrap.dedent(r'''
             outcome["error"] = f"{type(exc).__name__}: {exc}"[:500]
             outcome["score"] = None
         outcome["stderr"] = err.getvalue()[:500]
+        outcome["bounds"] = [list(b) for b in bounds]
         results[m["grade_id"]] = outcome
     print(json.dumps(results))
 ''')
@@ -80,6 +108,7 @@ class CellResult:
     error: str | None
     stderr: str
     score: float | None
+    bounds: list = field(default_factory=list)  # [where, value, bound] of each rel_error check
 
     @property
     def passed(self):
@@ -112,16 +141,18 @@ def plant_bug(assignment_dir, relative_file, old, new):
     path.write_text(text.replace(old, new))
 
 
-def run_graded_cells(assignment_dir, notebook, timeout=600):
+def run_graded_cells(assignment_dir, notebook, timeout=600, margin=0):
     """Run the autograded test cells of ``notebook`` (name without .ipynb).
 
-    Returns {grade_id: CellResult}.
+    With ``margin`` (see tests/margins.py), every ``rel_error(...) < bound`` in a test
+    cell passes only when the value is ``margin`` times inside its bound; the values are
+    recorded either way (``CellResult.bounds``). Returns {grade_id: CellResult}.
     """
     assignment_dir = Path(assignment_dir).resolve()
     env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
                PYTHONDONTWRITEBYTECODE="1")
     proc = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(assignment_dir / f"{notebook}.ipynb")],
+        [sys.executable, "-c", _RUNNER, str(assignment_dir / f"{notebook}.ipynb"), str(margin)],
         cwd=assignment_dir, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"test-cell runner failed:\n{proc.stderr[-3000:]}")

@@ -7,6 +7,7 @@ import pytest
 
 from a1.two_layer_net import TwoLayerNet
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
+from tests.margins import assert_within
 
 PARAM_NAMES = {"W1", "b1", "W2", "b2"}
 
@@ -91,6 +92,22 @@ def test_regularization_adds_half_reg_squared_weights():
     assert loss1 - loss0 == pytest.approx(penalty, rel=1e-12)
 
 
+# One evaluation of the loss carries a roundoff of about eps * |loss|, and the centred
+# difference divides it by 2h: every numerical element is off by about 1e-11 * |loss|,
+# however small the element. The softmax makes many elements sums over examples that
+# cancel to almost nothing, and for those that error is a large part of the value. The
+# elements at least FLOOR * |loss| (in the analytic or the numerical gradient) can be
+# held to a relative 1e-7 with a wide margin (about 2e-9 at worst); where the numerical
+# gradient is exactly 0 (a hidden unit the ReLU cuts for every example) it is exact.
+FLOOR = 3e-3
+
+
+def well_conditioned(analytic, numerical, loss):
+    """The elements of a gradient that the numerical check can judge to 1e-7."""
+    large = np.maximum(np.abs(analytic), np.abs(numerical)) >= FLOOR * abs(loss)
+    return large | (numerical == 0)
+
+
 @pytest.mark.parametrize("reg", [0.0, 0.7])
 def test_gradients_match_numerical(reg):
     np.random.seed(1)
@@ -100,10 +117,20 @@ def test_gradients_match_numerical(reg):
     model.params["b2"] = 0.1 * np.random.randn(C)
     X = np.random.randn(N, D)
     y = np.random.randint(C, size=N)
+    # Every ReLU input at least 1e-3 from its kink at 0, far more than a step of h = 1e-5
+    # in any parameter moves it; the ReLU passes some inputs and cuts others.
+    hidden_in = X @ model.params["W1"] + model.params["b1"]
+    assert np.abs(hidden_in).min() >= 1e-3 and (hidden_in > 0).any() and (hidden_in < 0).any()
     _, grads = model.loss(X, y)
+    loss = hand_loss(model.params, X, y, reg)
+    checked = total = 0
     for name in sorted(PARAM_NAMES):
         numerical = eval_numerical_gradient(lambda _: model.loss(X, y)[0], model.params[name], verbose=False)
-        assert rel_error(grads[name], numerical) < 1e-7, name
+        well = well_conditioned(grads[name], numerical, loss)
+        checked, total = checked + well.sum(), total + well.size
+        assert well.any(), name
+        assert_within(rel_error(grads[name][well], numerical[well]), 1e-7, name)
+    assert checked >= 0.8 * total, f"only {checked} of {total} gradient elements are checked"
 
 
 def test_image_shaped_inputs():

@@ -11,6 +11,7 @@ from a2.layers import (batchnorm_backward, batchnorm_backward_alt, batchnorm_for
                        layernorm_forward, spatial_batchnorm_backward, spatial_batchnorm_forward,
                        spatial_groupnorm_backward, spatial_groupnorm_forward)
 from cs_utils.gradient_check import eval_numerical_gradient_array, rel_error
+from tests.margins import assert_within
 
 EPS = 1e-5
 
@@ -125,9 +126,9 @@ def test_batchnorm_backward_matches_numerical(backward):
     dx, dgamma, dbeta = backward(dout, cache)
     f = lambda _: batchnorm_forward(x, gamma, beta, {"mode": "train"})[0]
     assert dx.shape == x.shape and dgamma.shape == gamma.shape and dbeta.shape == beta.shape
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)) < 1e-7
-    assert rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)), 1e-7)
+    assert_within(rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)), 1e-7)
 
 
 def test_batchnorm_backward_versions_agree():
@@ -187,9 +188,9 @@ def test_layernorm_backward_matches_numerical():
     dx, dgamma, dbeta = layernorm_backward(dout, cache)
     f = lambda _: layernorm_forward(x, gamma, beta, {})[0]
     assert dx.shape == x.shape and dgamma.shape == gamma.shape and dbeta.shape == beta.shape
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)) < 1e-7
-    assert rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)), 1e-7)
+    assert_within(rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)), 1e-7)
 
 
 # Spatial batch normalization -----------------------------------------------------------
@@ -234,9 +235,9 @@ def test_spatial_batchnorm_backward_matches_numerical():
     dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
     f = lambda _: spatial_batchnorm_forward(x, gamma, beta, {"mode": "train"})[0]
     assert dx.shape == x.shape and dgamma.shape == (3,) and dbeta.shape == (3,)
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)) < 1e-7
-    assert rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)), 1e-7)
+    assert_within(rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)), 1e-7)
 
 
 # Group normalization -------------------------------------------------------------------
@@ -285,6 +286,6 @@ def test_groupnorm_backward_matches_numerical(G):
     dx, dgamma, dbeta = spatial_groupnorm_backward(dout, cache)
     f = lambda _: spatial_groupnorm_forward(x, gamma, beta, G, {})[0]
     assert dx.shape == x.shape and dgamma.shape == (1, 6, 1, 1) and dbeta.shape == (1, 6, 1, 1)
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)) < 1e-7
-    assert rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dgamma, eval_numerical_gradient_array(f, gamma, dout)), 1e-7)
+    assert_within(rel_error(dbeta, eval_numerical_gradient_array(f, beta, dout)), 1e-7)

@@ -13,6 +13,7 @@ from a2 import optim
 from a2.cnn import ThreeLayerConvNet
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
 from cs_utils.solver import Solver
+from tests.margins import assert_within
 
 
 def small_net(**kwargs):
@@ -116,7 +117,7 @@ def test_gradients_match_numerical(fast_layers, reg):
     _, grads = model.loss(X, y)
     for name in sorted(model.params):
         numerical = eval_numerical_gradient(lambda _: model.loss(X, y)[0], model.params[name], verbose=False)
-        assert rel_error(grads[name], numerical) < 1e-7, name
+        assert_within(rel_error(grads[name], numerical), 1e-7, name)
 
 
 def test_solver_overfits_a_few_images(fast_layers):

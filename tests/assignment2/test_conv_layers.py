@@ -11,6 +11,7 @@ from a2.layer_utils import (conv_relu_backward, conv_relu_forward, conv_relu_poo
                             conv_relu_pool_forward)
 from a2.layers import conv_backward_naive, conv_forward_naive, max_pool_backward_naive, max_pool_forward_naive
 from cs_utils.gradient_check import eval_numerical_gradient_array, rel_error
+from tests.margins import assert_within
 
 
 def rng(seed):
@@ -108,18 +109,20 @@ def test_conv_forward_rejects_sizes_that_do_not_tile(x_shape, w_shape, stride, p
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad", [CONV_CASES[0], CONV_CASES[3], CONV_CASES[4]])
 def test_conv_backward_matches_numerical(x_shape, w_shape, stride, pad):
-    x = rng(5).normal(size=x_shape)
-    w = rng(6).normal(size=w_shape)
+    # Positive inputs and upstream gradient: every gradient element is a sum of positive
+    # terms, so none is a near-cancellation that finite differences cannot resolve.
+    x = rng(5).uniform(0.5, 1.5, size=x_shape)
+    w = rng(6).uniform(0.5, 1.5, size=w_shape)
     b = rng(7).normal(size=w_shape[0])
     conv_param = {"stride": stride, "pad": pad}
     out, cache = conv_forward_naive(x, w, b, conv_param)
-    dout = rng(8).normal(size=out.shape)
+    dout = rng(8).uniform(0.5, 1.5, size=out.shape)
     dx, dw, db = conv_backward_naive(dout, cache)
     f = lambda _: conv_forward_naive(x, w, b, conv_param)[0]
     assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dw, eval_numerical_gradient_array(f, w, dout)) < 1e-7
-    assert rel_error(db, eval_numerical_gradient_array(f, b, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dw, eval_numerical_gradient_array(f, w, dout)), 1e-7)
+    assert_within(rel_error(db, eval_numerical_gradient_array(f, b, dout)), 1e-7)
 
 
 # Max pooling ---------------------------------------------------------------------------
@@ -156,7 +159,7 @@ def test_max_pool_backward_matches_numerical(x_shape, ph, pw, stride):
     dx = max_pool_backward_naive(dout, cache)
     numerical = eval_numerical_gradient_array(lambda v: max_pool_forward_naive(v, pool_param)[0], x, dout)
     assert dx.shape == x.shape
-    assert rel_error(dx, numerical) < 1e-7
+    assert_within(rel_error(dx, numerical), 1e-7)
 
 
 def test_max_pool_backward_sends_a_tied_window_gradient_to_one_element():
@@ -197,23 +200,43 @@ def test_conv_relu_sandwich(fast_layers):
     dout = rng(23).normal(size=out.shape)
     dx, dw, db = conv_relu_backward(dout, cache)
     f = lambda _: conv_relu_forward(x, w, b, conv_param)[0]
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dw, eval_numerical_gradient_array(f, w, dout)) < 1e-7
-    assert rel_error(db, eval_numerical_gradient_array(f, b, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dw, eval_numerical_gradient_array(f, w, dout)), 1e-7)
+    assert_within(rel_error(db, eval_numerical_gradient_array(f, b, dout)), 1e-7)
+
+
+def assert_away_from_kinks(a, pool, gap=1e-3):
+    """The inputs ``a`` of a ReLU followed by non-overlapping ``pool`` x ``pool`` max
+    pooling keep clear of every kink: each is at least ``gap`` from 0, and in each window
+    whose maximum is positive that maximum beats the runner-up by at least ``gap``. A
+    step of h = 1e-5 in any input moves ``a`` by far less than ``gap``, so it crosses no
+    ReLU kink and changes no pool's winner."""
+    assert np.abs(a).min() >= gap
+    assert (a > 0).any() and (a < 0).any(), "the ReLU must pass some inputs and cut others"
+    N, F, H, W = a.shape
+    windows = np.maximum(0, a).reshape(N, F, H // pool, pool, W // pool, pool)
+    windows = np.sort(windows.transpose(0, 1, 2, 4, 3, 5).reshape(N, F, H // pool, W // pool, -1))
+    alive = windows[..., -1] > 0
+    assert (windows[..., -1] - windows[..., -2])[alive].min() >= gap
 
 
 def test_conv_relu_pool_sandwich(fast_layers):
-    x = rng(24).normal(size=(2, 3, 4, 6))
-    w = rng(25).normal(size=(3, 3, 3, 3))
-    b = rng(26).normal(size=3)
+    # With x, w and dout positive every element of dx, dw and db is a sum of positive
+    # terms (or exactly 0, where the ReLU or the pool passes nothing back): none is small
+    # by cancellation. The negative bias cuts part of the convolution at the ReLU.
+    x = rng(24).uniform(0, 1, size=(2, 3, 4, 6))
+    w = rng(25).uniform(0, 1, size=(3, 3, 3, 3))
+    b = rng(26).uniform(-5, -4, size=3)
     conv_param = {"stride": 1, "pad": 1}
     pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
     out, cache = conv_relu_pool_forward(x, w, b, conv_param, pool_param)
-    expected = direct_max_pool(np.maximum(0, direct_conv(x, w, b, 1, 1)), 2, 2, 2)
+    a = direct_conv(x, w, b, 1, 1)
+    assert_away_from_kinks(a, pool=2)
+    expected = direct_max_pool(np.maximum(0, a), 2, 2, 2)
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
-    dout = rng(27).normal(size=out.shape)
+    dout = rng(27).uniform(0.5, 1.5, size=out.shape)
     dx, dw, db = conv_relu_pool_backward(dout, cache)
     f = lambda _: conv_relu_pool_forward(x, w, b, conv_param, pool_param)[0]
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dw, eval_numerical_gradient_array(f, w, dout)) < 1e-7
-    assert rel_error(db, eval_numerical_gradient_array(f, b, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dw, eval_numerical_gradient_array(f, w, dout)), 1e-7)
+    assert_within(rel_error(db, eval_numerical_gradient_array(f, b, dout)), 1e-7)

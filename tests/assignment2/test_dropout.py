@@ -5,6 +5,7 @@ import pytest
 
 from a2.layers import dropout_backward, dropout_forward
 from cs_utils.gradient_check import eval_numerical_gradient_array, rel_error
+from tests.margins import assert_within
 
 
 def big_input(seed=0):
@@ -83,7 +84,7 @@ def test_backward_matches_numerical_with_a_fixed_seed():
     _, cache = dropout_forward(x, param)
     dx = dropout_backward(dout, cache)
     numerical = eval_numerical_gradient_array(lambda v: dropout_forward(v, param)[0], x, dout)
-    assert rel_error(dx, numerical) < 1e-7
+    assert_within(rel_error(dx, numerical), 1e-7)
     assert (dx == 0).any() and (dx != 0).any()
 
 

@@ -17,6 +17,7 @@ from a2.layers import (affine_backward, affine_forward, relu_backward, relu_forw
 from cs_utils.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 from tests.conftest import REPO_ROOT
 from tests.package_checks import check_module_strips_cleanly, run_stripped_package, stubbed_functions
+from tests.margins import assert_within
 
 
 def rng(seed):
@@ -45,9 +46,9 @@ def test_affine_backward_matches_numerical():
     _, cache = affine_forward(x, w, b)
     dx, dw, db = affine_backward(dout, cache)
     assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
-    assert rel_error(dx, eval_numerical_gradient_array(lambda v: affine_forward(v, w, b)[0], x, dout)) < 1e-7
-    assert rel_error(dw, eval_numerical_gradient_array(lambda v: affine_forward(x, v, b)[0], w, dout)) < 1e-7
-    assert rel_error(db, eval_numerical_gradient_array(lambda v: affine_forward(x, w, v)[0], b, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(lambda v: affine_forward(v, w, b)[0], x, dout)), 1e-7)
+    assert_within(rel_error(dw, eval_numerical_gradient_array(lambda v: affine_forward(x, v, b)[0], w, dout)), 1e-7)
+    assert_within(rel_error(db, eval_numerical_gradient_array(lambda v: affine_forward(x, w, v)[0], b, dout)), 1e-7)
 
 
 def test_relu_forward_and_backward():
@@ -64,7 +65,7 @@ def test_relu_backward_matches_numerical():
     x += 0.1 * np.sign(x)
     dout = rng(1).normal(size=(5, 6))
     dx = relu_backward(dout, relu_forward(x)[1])
-    assert rel_error(dx, eval_numerical_gradient_array(lambda v: relu_forward(v)[0], x, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(lambda v: relu_forward(v)[0], x, dout)), 1e-7)
 
 
 def test_softmax_loss_known_values_and_gradient():
@@ -79,7 +80,7 @@ def test_softmax_loss_known_values_and_gradient():
     labels = rng(5).integers(0, 5, size=7)
     _, dscores = softmax_loss(scores, labels)
     numerical = eval_numerical_gradient(lambda v: softmax_loss(v, labels)[0], scores, verbose=False)
-    assert rel_error(dscores, numerical) < 1e-7
+    assert_within(rel_error(dscores, numerical), 1e-7)
 
 
 def test_softmax_loss_large_scores_are_stable():
@@ -100,14 +101,28 @@ def test_affine_relu_sandwich_matches_numerical():
     np.testing.assert_allclose(out, np.maximum(0, x.reshape(2, 12) @ w + b), rtol=1e-12)
     dx, dw, db = affine_relu_backward(dout, cache)
     f = lambda _: affine_relu_forward(x, w, b)[0]
-    assert rel_error(dx, eval_numerical_gradient_array(f, x, dout)) < 1e-7
-    assert rel_error(dw, eval_numerical_gradient_array(f, w, dout)) < 1e-7
-    assert rel_error(db, eval_numerical_gradient_array(f, b, dout)) < 1e-7
+    assert_within(rel_error(dx, eval_numerical_gradient_array(f, x, dout)), 1e-7)
+    assert_within(rel_error(dw, eval_numerical_gradient_array(f, w, dout)), 1e-7)
+    assert_within(rel_error(db, eval_numerical_gradient_array(f, b, dout)), 1e-7)
 
 
 def normalize(a, axis):
     mean = a.mean(axis=axis, keepdims=True)
     return (a - mean) / np.sqrt(((a - mean) ** 2).mean(axis=axis, keepdims=True) + 1e-5)
+
+
+def well_conditioned(analytic, numerical, floor=1e-2):
+    """The elements of a gradient that the numerical check can judge to 1e-7.
+
+    Roundoff and truncation make every numerical element off by about 1e-11, however
+    small the element; normalization makes many elements sums over the batch that cancel
+    to almost nothing, and for those that error is a large part of the value. The
+    elements at least ``floor`` times the largest one (in the analytic or the numerical
+    gradient) can be held to a relative 1e-7 with a wide margin; where the numerical
+    gradient is exactly 0 it is exact.
+    """
+    large = np.maximum(np.abs(analytic), np.abs(numerical)) >= floor * np.abs(numerical).max()
+    return large | (numerical == 0)
 
 
 @pytest.mark.parametrize("normalization, axis", [("batchnorm", 0), ("layernorm", 1)])
@@ -120,8 +135,11 @@ def test_affine_norm_relu_sandwich(normalization, axis):
     dout = rng(5).normal(size=(6, 5))
     param = {"mode": "train"}
     out, cache = affine_norm_relu_forward(x, w, b, gamma, beta, param, normalization)
-    expected = np.maximum(0, gamma * normalize(x.reshape(6, 4) @ w + b, axis) + beta)
-    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+    relu_in = gamma * normalize(x.reshape(6, 4) @ w + b, axis) + beta
+    np.testing.assert_allclose(out, np.maximum(0, relu_in), rtol=1e-10, atol=1e-12)
+    # Every ReLU input at least 1e-3 from its kink at 0, far more than a step of h = 1e-5
+    # moves it; the ReLU passes some inputs and cuts others.
+    assert np.abs(relu_in).min() >= 1e-3 and (relu_in > 0).any() and (relu_in < 0).any()
 
     grads = affine_norm_relu_backward(dout, cache)
     f = lambda _: affine_norm_relu_forward(x, w, b, gamma, beta, {"mode": "train"}, normalization)[0]
@@ -132,7 +150,9 @@ def test_affine_norm_relu_sandwich(normalization, axis):
             # Batch normalization subtracts the batch mean: the bias has no effect.
             assert np.abs(grad).max() < 1e-12 and np.abs(numerical).max() < 1e-9
         else:
-            assert rel_error(grad, numerical) < 1e-7, name
+            well = well_conditioned(grad, numerical)
+            assert well.mean() >= 0.75, name
+            assert_within(rel_error(grad[well], numerical[well]), 1e-7, name)
 
 
 def test_affine_norm_relu_rejects_unknown_normalization():

@@ -8,6 +8,7 @@ import pytest
 
 from a3.captioning_rnn import CaptioningRNN, pick_next_words
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
+from tests.margins import assert_within
 
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "cat", "sits", "on", "the", "mat"]
 WORD_TO_IDX = {word: i for i, word in enumerate(WORDS)}
@@ -152,7 +153,7 @@ def test_loss_gradients_match_numerical(cell_type):
                                             verbose=False)
         assert grads[name].shape == param.shape, name
         assert error_relative_to_scale(grads[name], numerical) < 1e-7, f"{cell_type} {name}"
-        assert rel_error(grads[name], numerical) < 1e-4, f"{cell_type} {name}"
+        assert_within(rel_error(grads[name], numerical), 1e-4, f"{cell_type} {name}")
 
 
 # Sampling ---------------------------------------------------------------------------------

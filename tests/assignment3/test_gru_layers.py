@@ -9,6 +9,7 @@ import pytest
 from a3.rnn_layers import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from cs_utils.gradient_check import rel_error
 from tests.assignment3.conftest import numerical_gradients
+from tests.margins import assert_within
 
 
 def rng(seed):
@@ -70,16 +71,55 @@ def test_a_closed_update_gate_keeps_the_state():
     np.testing.assert_allclose(next_h, prev_h, atol=1e-12)
 
 
+def positive_inputs(seed, N, D, H, T=None):
+    """x, h0, Wx, Wh, b for which every term of the backward pass is positive.
+
+    With random signs an element of dWx, say, is a sum over examples that can cancel to
+    almost nothing, and then roundoff and truncation (about 1e-11 in every element)
+    are a large part of it. Here x, h0, Wx and Wh are positive, the biases keep every
+    gate away from saturation, and the candidate stays below the state it updates (see
+    ``assert_every_term_positive``): with a positive upstream gradient every element
+    of every gradient is then a sum of positive terms.
+    """
+    generator = rng(seed)
+    x = generator.uniform(0.5, 1.5, size=(N, D) if T is None else (N, T, D))
+    h0 = generator.uniform(0.6, 1.0, size=(N, H))
+    Wx = generator.uniform(0.1, 0.5, size=(D, 3 * H))
+    Wh = generator.uniform(0.1, 0.5, size=(H, 3 * H)) * 3 / H  # prev_h @ Wh about the same for any H
+    b = np.repeat([-0.5, -2.0, -1.8], H) + generator.uniform(-0.2, 0.2, size=3 * H)
+    return x, h0, Wx, Wh, b
+
+
+def assert_every_term_positive(x, h0, Wx, Wh, b, upstream, gap=0.05):
+    """At every step the previous state is positive and above the candidate by ``gap``.
+
+    With positive inputs, weights and upstream gradient that makes every factor of the
+    backward pass positive: dnext_h * (1 - z) for the candidate, dnext_h * (prev_h - n)
+    for the update gate, and prev_h @ Wh for the reset gate.
+    """
+    assert all((v > 0).all() for v in (x, h0, Wx, Wh)) and (upstream >= 0).all()
+    H = h0.shape[1]
+    prev_h = h0
+    for x_t in (x[:, None, :] if x.ndim == 2 else x).transpose(1, 0, 2):
+        a, ah = x_t @ Wx + b, prev_h @ Wh
+        z = 1 / (1 + np.exp(-(a[:, :H] + ah[:, :H])))
+        r = 1 / (1 + np.exp(-(a[:, H:2 * H] + ah[:, H:2 * H])))
+        n = np.tanh(a[:, 2 * H:] + r * ah[:, 2 * H:])
+        assert prev_h.min() >= gap and (prev_h - n).min() >= gap
+        prev_h = (1 - z) * n + z * prev_h
+
+
 def test_gru_step_backward_matches_numerical():
-    inputs = step_inputs()
-    dnext_h = rng(5).normal(size=(3, 5))
+    inputs = positive_inputs(0, N=3, D=4, H=5)
+    dnext_h = rng(5).uniform(0.5, 1.5, size=(3, 5))
+    assert_every_term_positive(*inputs, dnext_h)
     _, cache = gru_step_forward(*inputs)
     analytic = gru_step_backward(dnext_h, cache)
     numerical = numerical_gradients(
         lambda: gru_step_forward(*inputs)[0], inputs, dnext_h)
     for name, a, n, value in zip(("dx", "dprev_h", "dWx", "dWh", "db"), analytic, numerical, inputs):
         assert a.shape == value.shape, name
-        assert rel_error(a, n) < 1e-7, name
+        assert_within(rel_error(a, n), 1e-7, name)
 
 
 def test_gru_forward_chains_the_steps():
@@ -100,19 +140,15 @@ def test_gru_forward_chains_the_steps():
 @pytest.mark.parametrize("upstream", ["every step", "last step only"])
 def test_gru_backward_matches_numerical(upstream):
     N, T, D, H = 3, 3, 4, 3
-    x = rng(0).normal(size=(N, T, D))
-    h0 = rng(1).normal(size=(N, H))
-    Wx = rng(2).normal(size=(D, 3 * H)) * 0.8
-    Wh = rng(3).normal(size=(H, 3 * H)) * 0.8
-    b = rng(4).normal(size=3 * H)
-    dh = rng(5).normal(size=(N, T, H))
+    inputs = positive_inputs(0, N=N, D=D, H=H, T=T)
+    dh = rng(5).uniform(0.5, 1.5, size=(N, T, H))
     if upstream == "last step only":
         dh[:, :-1, :] = 0
-    inputs = (x, h0, Wx, Wh, b)
+    assert_every_term_positive(*inputs, dh)
     _, cache = gru_forward(*inputs)
     analytic = gru_backward(dh, cache)
     numerical = numerical_gradients(lambda: gru_forward(*inputs)[0], inputs, dh)
     for name, a, n, value in zip(("dx", "dh0", "dWx", "dWh", "db"), analytic, numerical, inputs):
         assert a.shape == value.shape, name
-        assert rel_error(a, n) < 1e-7, name
+        assert_within(rel_error(a, n), 1e-7, name)
     assert np.abs(analytic[0][:, 0, :]).max() > 1e-3

@@ -9,6 +9,7 @@ import pytest
 from a3.rnn_layers import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from cs_utils.gradient_check import rel_error
 from tests.assignment3.conftest import numerical_gradients
+from tests.margins import assert_within
 
 
 def rng(seed):
@@ -80,7 +81,7 @@ def test_lstm_step_backward_matches_numerical():
     names = ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db")
     for name, a, n, value in zip(names, analytic, numerical, inputs):
         assert a.shape == value.shape, name
-        assert rel_error(a, n) < 1e-7, name
+        assert_within(rel_error(a, n), 1e-7, name)
 
 
 def test_lstm_step_backward_with_only_a_cell_gradient():
@@ -92,7 +93,7 @@ def test_lstm_step_backward_with_only_a_cell_gradient():
     numerical = numerical_gradients(
         lambda: lstm_step_forward(*inputs)[1], inputs, dnext_c)
     for a, n in zip(analytic, numerical):
-        assert rel_error(a, n) < 1e-7
+        assert_within(rel_error(a, n), 1e-7)
 
 
 def test_lstm_forward_starts_from_a_zero_cell_and_chains_the_steps():
@@ -127,5 +128,5 @@ def test_lstm_backward_matches_numerical(upstream):
     numerical = numerical_gradients(lambda: lstm_forward(*inputs)[0], inputs, dh)
     for name, a, n, value in zip(("dx", "dh0", "dWx", "dWh", "db"), analytic, numerical, inputs):
         assert a.shape == value.shape, name
-        assert rel_error(a, n) < 1e-7, name
+        assert_within(rel_error(a, n), 1e-7, name)
     assert np.abs(analytic[0][:, 0, :]).max() > 1e-3

@@ -22,6 +22,7 @@ from cs_utils.gradient_check import eval_numerical_gradient, rel_error
 from tests.assignment3.conftest import numerical_gradients
 from tests.conftest import REPO_ROOT
 from tests.package_checks import check_module_strips_cleanly, run_stripped_package, stubbed_functions
+from tests.margins import assert_within
 
 
 def rng(seed):
@@ -73,7 +74,7 @@ def test_rnn_step_backward_matches_numerical():
         lambda: rnn_step_forward(*inputs)[0], inputs, dnext_h)
     for name, a, n, value in zip(("dx", "dprev_h", "dWx", "dWh", "db"), analytic, numerical, inputs):
         assert a.shape == value.shape, name
-        assert rel_error(a, n) < 1e-7, name
+        assert_within(rel_error(a, n), 1e-7, name)
 
 
 def test_rnn_forward_two_steps_by_hand():
@@ -121,7 +122,7 @@ def test_rnn_backward_matches_numerical(upstream):
     numerical = numerical_gradients(lambda: rnn_forward(*inputs)[0], inputs, dh)
     for name, a, n, value in zip(("dx", "dh0", "dWx", "dWh", "db"), analytic, numerical, inputs):
         assert a.shape == value.shape, name
-        assert rel_error(a, n) < 1e-7, name
+        assert_within(rel_error(a, n), 1e-7, name)
     assert np.abs(analytic[0][:, 0, :]).max() > 1e-3     # the first input gets a gradient
 
 
@@ -150,7 +151,7 @@ def test_word_embedding_backward_adds_every_repeated_index():
     np.testing.assert_array_equal(dW[3], dout[0, 1] + dout[1, 0] + dout[1, 1])
     numerical = eval_numerical_gradient(
         lambda _: np.sum(word_embedding_forward(x, W)[0] * dout), W, verbose=False)
-    assert rel_error(dW, numerical) < 1e-9
+    assert_within(rel_error(dW, numerical), 1e-9)
 
 
 # Temporal affine -----------------------------------------------------------------------
@@ -178,7 +179,7 @@ def test_temporal_affine_backward_matches_numerical():
         lambda: temporal_affine_forward(*inputs)[0], inputs, dout)
     for name, a, n, value in zip(("dx", "dw", "db"), analytic, numerical, inputs):
         assert a.shape == value.shape, name
-        assert rel_error(a, n) < 1e-7, name
+        assert_within(rel_error(a, n), 1e-7, name)
 
 
 # Temporal softmax loss -----------------------------------------------------------------
@@ -252,7 +253,7 @@ def test_temporal_softmax_loss_gradient_matches_numerical():
     _, dx = temporal_softmax_loss(x, y, mask)
     numerical = eval_numerical_gradient(lambda _: temporal_softmax_loss(x, y, mask)[0], x,
                                         verbose=False)
-    assert rel_error(dx, numerical) < 1e-7
+    assert_within(rel_error(dx, numerical), 1e-7)
 
 
 def test_temporal_softmax_loss_large_scores_are_stable():

@@ -6,6 +6,7 @@ import pytest
 from cs_utils.gradient_check import (eval_numerical_gradient,
                                      eval_numerical_gradient_array, grad_check_sparse,
                                      rel_error)
+from tests.margins import assert_within
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_quadratic_form(rng):
 
     grad = eval_numerical_gradient(f, x, verbose=False)
     assert grad.shape == x.shape and grad.dtype == np.float64
-    assert rel_error(grad, 0.5 * (A + A.T) @ x_before + b) < 1e-8
+    assert_within(rel_error(grad, 0.5 * (A + A.T) @ x_before + b), 1e-8)
     np.testing.assert_array_equal(x, x_before)
 
 
@@ -60,7 +61,7 @@ def test_matrix_quadratic_on_a_2d_array(rng):
     W = rng.standard_normal((4, 3))
     W_before = W.copy()
     grad = eval_numerical_gradient(lambda w: np.sum((X @ w) ** 2), W, verbose=False)
-    assert rel_error(grad, 2 * X.T @ X @ W_before) < 1e-8
+    assert_within(rel_error(grad, 2 * X.T @ X @ W_before), 1e-8)
     np.testing.assert_array_equal(W, W_before)
 
 
@@ -70,7 +71,7 @@ def test_elementwise_sin(rng):
     x_before = x.copy()
     grad = eval_numerical_gradient(lambda v: np.sum(np.sin(v)), x, verbose=False)
     assert grad.shape == (3, 4, 2)
-    assert rel_error(grad, np.cos(x_before)) < 1e-8
+    assert_within(rel_error(grad, np.cos(x_before)), 1e-8)
     np.testing.assert_array_equal(x, x_before)
 
 
@@ -92,17 +93,22 @@ def test_verbose_prints_one_line_per_coordinate(rng, capsys):
 # ------------------------------------------------------------ eval_numerical_gradient_array
 
 def test_array_gradient_of_a_matrix_product(rng):
-    """out = x W: the gradient of sum(out * dout) is dout W^T for x and x^T dout for W."""
-    x = rng.standard_normal((4, 5))
-    W = rng.standard_normal((5, 3))
-    dout = rng.standard_normal((4, 3))
+    """out = x W: the gradient of sum(out * dout) is dout W^T for x and x^T dout for W.
+
+    The centred difference of a linear map is exact but for roundoff, about
+    eps * |out| / h in every element. With x, W and dout positive every element of
+    either gradient is a sum of positive terms, none of them small by cancellation.
+    """
+    x = rng.uniform(0.5, 1.5, size=(4, 5))
+    W = rng.uniform(0.5, 1.5, size=(5, 3))
+    dout = rng.uniform(0.5, 1.5, size=(4, 3))
     x_before, W_before = x.copy(), W.copy()
 
     dx = eval_numerical_gradient_array(lambda v: v @ W, x, dout)
     dW = eval_numerical_gradient_array(lambda w: x @ w, W, dout)
     assert dx.shape == x.shape and dW.shape == W.shape
-    assert rel_error(dx, dout @ W_before.T) < 1e-8
-    assert rel_error(dW, x_before.T @ dout) < 1e-8
+    assert_within(rel_error(dx, dout @ W_before.T), 1e-8)
+    assert_within(rel_error(dW, x_before.T @ dout), 1e-8)
     np.testing.assert_array_equal(x, x_before)
     np.testing.assert_array_equal(W, W_before)
 
@@ -112,7 +118,7 @@ def test_array_gradient_of_elementwise_sin(rng):
     dout = rng.standard_normal((3, 4))
     x_before = x.copy()
     dx = eval_numerical_gradient_array(np.sin, x, dout)
-    assert rel_error(dx, np.cos(x_before) * dout) < 1e-8
+    assert_within(rel_error(dx, np.cos(x_before) * dout), 1e-8)
     np.testing.assert_array_equal(x, x_before)
 
 
@@ -121,7 +127,7 @@ def test_array_gradient_when_f_returns_its_input(rng):
     x = rng.standard_normal((3, 2))
     dout = rng.standard_normal((3, 2))
     dx = eval_numerical_gradient_array(lambda v: v, x, dout)
-    assert rel_error(dx, dout) < 1e-8
+    assert_within(rel_error(dx, dout), 1e-8)
 
 
 def test_array_gradient_with_a_different_output_shape(rng):
@@ -129,7 +135,7 @@ def test_array_gradient_with_a_different_output_shape(rng):
     x = rng.standard_normal((2, 3))
     dout = rng.standard_normal(3)
     dx = eval_numerical_gradient_array(lambda v: np.sum(v ** 2, axis=0), x, dout)
-    assert rel_error(dx, 2 * x * dout) < 1e-8
+    assert_within(rel_error(dx, 2 * x * dout), 1e-8)
 
 
 # ---------------------------------------------------------------- grad_check_sparse
@@ -150,7 +156,7 @@ def test_grad_check_sparse_small_errors_for_a_right_gradient(rng, capsys):
     W_before = W.copy()
     errors = grad_check_sparse(f, W, grad, num_checks=7, seed=0)
     assert len(errors) == 7
-    assert max(errors) < 1e-7
+    assert_within(max(errors), 1e-7)
     np.testing.assert_array_equal(W, W_before)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 7 and all("relative error" in line for line in lines)

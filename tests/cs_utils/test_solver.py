@@ -11,6 +11,7 @@ import pytest
 
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
 from cs_utils.solver import Solver, sgd
+from tests.margins import assert_within
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -70,7 +71,7 @@ def test_toy_model_gradient_is_right(data):
     for name in ("W", "b"):
         numerical = eval_numerical_gradient(lambda _: model.loss(X, y)[0],
                                             model.params[name], verbose=False)
-        assert rel_error(numerical, grads[name]) < 1e-7
+        assert_within(rel_error(numerical, grads[name]), 1e-7)
 
 
 def test_training_lowers_the_loss_and_fits_separable_data(data):
