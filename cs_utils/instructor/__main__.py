@@ -15,6 +15,9 @@ def main(argv=None):
     release = commands.add_parser("release", help="write one student repository per assignment into release/")
     release.add_argument("--out", help="target folder (default: release/)")
     release.add_argument("--course", help="nbgrader course folder (default: grading/)")
+    release.add_argument("--exchange", metavar="DIR",
+                         help="the nbgrader exchange folder, when assignments are handed out "
+                              "through one: the students' JupyterLab keeps its Assignment List")
 
     grade = commands.add_parser("autograde", help="grade a folder of student zips")
     grade.add_argument("assignment", help="e.g. assignment1")
@@ -51,7 +54,7 @@ def main(argv=None):
 def _run(args):
     if args.command == "release":
         from .release import build_release
-        build_release(target=args.out, course_dir=args.course)
+        build_release(target=args.out, course_dir=args.course, exchange_root=args.exchange)
     elif args.command == "autograde":
         from .autograde import autograde
         if args.workers is not None and args.workers < 1:

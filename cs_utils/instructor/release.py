@@ -57,10 +57,11 @@ def generate_assignment(course, assignment):
     return released
 
 
-def copy_shared_files(target, assignment):
+def copy_shared_files(target, assignment, exchange_root=None):
     """Everything of the repository that a student of ``assignment`` gets besides the
     assignment itself: the student README and top-level files, the dataset script, and
-    the shared modules the assignment needs (see shared_code.py)."""
+    the shared modules the assignment needs (see shared_code.py), and the student's
+    nbgrader and Jupyter settings (``exchange_root``: see student_config.py)."""
     shutil.copyfile(STUDENT_README, target / "README.md")
     for name in STUDENT_FILES:
         shutil.copy2(REPO_ROOT / name, target / name)
@@ -73,7 +74,7 @@ def copy_shared_files(target, assignment):
     for path in (REPO_ROOT / "datasets").iterdir():
         if path.is_file() and path.suffix in (".sh", ".md"):
             shutil.copy2(path, datasets / path.name)
-    write_student_settings(target)
+    write_student_settings(target, exchange_root=exchange_root)
 
 
 def graded_from(assignment):
@@ -113,9 +114,12 @@ def find_leaks(root):
     return leaks
 
 
-def build_release(target=None, course_dir=None, assignments=None, log=print):
+def build_release(target=None, course_dir=None, assignments=None, exchange_root=None,
+                  log=print):
     """Build one student repository per assignment, ``<target>/<assignment>/`` (target
-    defaults to ``release/``); return the target folder.
+    defaults to ``release/``); return the target folder. ``exchange_root``: the nbgrader
+    exchange folder when the course hands assignments out through one (the students'
+    JupyterLab then keeps its Assignment List).
 
     Each repository is assembled in a temporary folder, checked, and only then moved into
     place, replacing that assignment's previous release.
@@ -130,7 +134,7 @@ def build_release(target=None, course_dir=None, assignments=None, log=print):
             check_shared_code(assignment)
             repository = staging / assignment.name
             repository.mkdir()
-            copy_shared_files(repository, assignment)
+            copy_shared_files(repository, assignment, exchange_root)
             released = generate_assignment(course, assignment)
             shutil.copytree(released, repository / assignment.name, ignore=IGNORED)
             log(f"{assignment.name}: notebooks stripped by nbgrader, package stubbed, "

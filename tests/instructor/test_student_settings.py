@@ -331,3 +331,15 @@ def test_validate_in_a_release_agrees_with_autograde(tmp_path):
                                  log=lambda *a: None)
     assert [(r.student, r.score, r.max_score) for r in rows] == [("alice", 7, 7)]
     assert reports[0].problems == []
+
+
+def test_the_release_passes_the_exchange_on(tmp_path):
+    """build_release(exchange_root=...) and `release --exchange DIR` reach the settings."""
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    copy_shared_files(repository, make_toy_assignment(tmp_path / "source"),
+                      exchange_root=EXCHANGE_ROOT)
+    assert f"c.Exchange.root = {EXCHANGE_ROOT!r}" in \
+        (repository / "nbgrader_config.py").read_text()
+    page = json.loads((repository / ".jupyter/labconfig/page_config.json").read_text())
+    assert set(page["disabledExtensions"]) == set(INSTRUCTOR_PLUGINS)
