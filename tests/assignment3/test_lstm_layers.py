@@ -113,13 +113,18 @@ def test_lstm_forward_starts_from_a_zero_cell_and_chains_the_steps():
 
 @pytest.mark.parametrize("upstream", ["every step", "last step only"])
 def test_lstm_backward_matches_numerical(upstream):
+    # Positive inputs, weights and upstream gradient, and a candidate g > 0: every factor
+    # of the backward pass (gate slopes, g, c_prev, o and tanh(c) and their slopes) is
+    # then positive, so no element of a gradient is a near-cancelling sum that the finite
+    # differences' rounding swamps (with random signs dWh measured 6.6e-9 against the
+    # bound 1e-7 here, and 1.3e-8 with numpy's AVX2 loops off).
     N, T, D, H = 3, 3, 4, 3
-    x = rng(0).normal(size=(N, T, D))
-    h0 = rng(1).normal(size=(N, H))
-    Wx = rng(2).normal(size=(D, 4 * H)) * 0.8
-    Wh = rng(3).normal(size=(H, 4 * H)) * 0.8
-    b = rng(4).normal(size=4 * H)
-    dh = rng(5).normal(size=(N, T, H))
+    x = rng(0).uniform(0.5, 1.5, size=(N, T, D))
+    h0 = rng(1).uniform(0.5, 1.5, size=(N, H))
+    Wx = rng(2).uniform(0.1, 0.5, size=(D, 4 * H))
+    Wh = rng(3).uniform(0.1, 0.5, size=(H, 4 * H))
+    b = np.repeat([-1.0, -1.0, -1.0, 0.0], H)   # gates i, f, o unsaturated; g's input > 0
+    dh = rng(5).uniform(0.5, 1.5, size=(N, T, H))
     if upstream == "last step only":
         dh[:, :-1, :] = 0
     inputs = (x, h0, Wx, Wh, b)
