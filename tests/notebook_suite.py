@@ -9,13 +9,16 @@ A test module describes one notebook and subclasses ``GradedNotebookSuite``::
         ACCURACY_CELLS = {...}        # cells that read notebook state (optional)
         TOTAL_POINTS = 22             # all graded points, hand-graded included
         MUTANTS = [Mutant(...), ...]  # plausible bugs and the cells that must catch them
+        ALTERNATIVES = [Mutant(...)]  # correct answers written another valid way (fails empty)
 
 and gets: the nbgrader metadata follows docs/authoring.md; the reference solution
-passes every graded cell with full points; each planted bug fails exactly the cells
-listed for it, no more and no fewer; the release state (package stripped as the
-release strips it, concept answers blank) earns nothing; and, marked slow, the whole
-notebook runs top to bottom in quick mode without an error or a graded cell writing
-to stderr.
+passes every graded cell with full points, each gradient check of them ten times inside
+its bound (tests/margins.py); each planted bug fails exactly the cells
+listed for it, no more and no fewer; each correct implementation written another valid
+way (another random-number scheme, summation order or formula) keeps full marks; the
+release state (package stripped as the release strips it, concept answers blank) earns
+nothing; and, marked slow, the whole notebook runs top to bottom in quick mode without
+an error or a graded cell writing to stderr.
 """
 
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ import pytest
 
 from tests.graded_cells import (REPO_ROOT, blank_concept_answers, copy_assignment, failing,
                                 plant_bug, run_graded_cells, stub_package)
+from tests.margins import MARGIN, record
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,13 @@ def mutants_from_table(table):
                    row.values[2]) for row in table]
 
 
+def alternatives_from_table(table):
+    """Correct alternatives from ``pytest.param(file, [(old, new), ...], id=name)`` rows:
+    Mutants whose ``fails`` is empty."""
+    return [Mutant(row.id, [(row.values[0], old, new) for old, new in row.values[1]], ())
+            for row in table]
+
+
 class GradedNotebookSuite:
     ASSIGNMENT = PACKAGE = NOTEBOOK = None
     CODE_CELLS = frozenset()
@@ -59,6 +70,15 @@ class GradedNotebookSuite:
     ACCURACY_CELLS = frozenset()
     TOTAL_POINTS = None
     MUTANTS = []
+    ALTERNATIVES = []
+
+    def pytest_generate_tests(self, metafunc):
+        """Parametrize ``alternative`` with the class's ALTERNATIVES (tests/conftest.py
+        does the same for ``mutant``)."""
+        if "alternative" in metafunc.fixturenames:
+            alternatives = type(self).ALTERNATIVES
+            metafunc.parametrize("alternative", alternatives,
+                                 ids=[a.name for a in alternatives])
 
     # -- helpers ---------------------------------------------------------------
 
@@ -117,7 +137,12 @@ class GradedNotebookSuite:
             assert sum(m["points"] for _, m in graded.values() if m["grade"]) == self.TOTAL_POINTS
 
     def test_reference_passes_every_graded_cell(self, tmp_path):
-        results = self.run_cells(self.copy(tmp_path))
+        # With the margin: every rel_error(...) < bound of a test cell must hold ten
+        # times over here, so that it holds on every CPU (tests/margins.py).
+        results = run_graded_cells(self.copy(tmp_path), self.NOTEBOOK, margin=MARGIN)
+        for gid, result in results.items():
+            for where, value, bound in result.bounds:
+                record(f"{self.NOTEBOOK}:{gid} {where}", value, bound)
         assert set(results) == self.graded_cells()
         assert self.failing_without_accuracy(results) == set(), {
             gid: (r.error, r.stderr) for gid, r in results.items() if not r.passed}
@@ -133,6 +158,19 @@ class GradedNotebookSuite:
         results = self.run_cells(folder)
         failed = self.failing_without_accuracy(results)
         assert failed == mutant.fails, {gid: results[gid].error for gid in failed ^ mutant.fails}
+        for gid, points in self.CONCEPT_POINTS.items():
+            assert results[gid].earned == points, gid
+
+    def test_alternative_correct_solution_keeps_full_marks(self, tmp_path, alternative):
+        assert not alternative.fails, f"{alternative.name} is listed as correct: fails must be empty"
+        folder = self.copy(tmp_path)
+        for relative_file, old, new in alternative.replacements:
+            plant_bug(folder, relative_file, old, new)
+        results = self.run_cells(folder)
+        assert self.failing_without_accuracy(results) == set(), {
+            gid: (r.error, r.stderr) for gid, r in results.items() if not r.passed}
+        for gid in self.CODE_CELLS:
+            assert results[gid].earned == results[gid].points, gid
         for gid, points in self.CONCEPT_POINTS.items():
             assert results[gid].earned == points, gid
 

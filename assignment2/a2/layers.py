@@ -331,7 +331,8 @@ def dropout_forward(x, dropout_param):
 
     In 'train' mode each entry of x is kept with probability p and set to zero
     otherwise; the kept entries are divided by p, so that the expected value of every
-    output equals its input. In 'test' mode the layer is the identity.
+    output equals its input. In 'test' mode the layer is the identity and draws no
+    random numbers.
 
     Inputs:
     - x: input of any shape.
@@ -340,7 +341,8 @@ def dropout_forward(x, dropout_param):
       - mode: 'train' or 'test'.
       - seed (optional): if given, the mask comes from a generator seeded with it, so
         every call draws the same mask (for gradient checks); numpy's global
-        generator is left alone. Without a seed the mask comes from np.random.
+        generator is left alone. Without a seed the mask comes from np.random, a new
+        one at every call.
 
     Returns a tuple:
     - out: output, of the shape of x.

@@ -14,7 +14,7 @@ the closed-form backward pass also fails the ``fc_net_batchnorm`` cell.
 import pytest
 
 from cs_utils import concept_checks
-from tests.notebook_suite import GradedNotebookSuite, mutant
+from tests.notebook_suite import GradedNotebookSuite, Mutant, mutant
 ASSIGNMENT = "assignment2"
 NOTEBOOK = "BatchNormalization"
 
@@ -109,9 +109,18 @@ MUTANT_TABLE = [
 ]
 
 
+# The initial weights drawn another valid way (another layout of the same random numbers):
+# the checks use the network's own weights, never one random stream.
+WEIGHTS_DRAWN_ANOTHER_WAY = Mutant(
+    "weights-drawn-another-way",
+    [("a2/fc_net.py", 'self.params[f"W{layer}"] = std * np.random.randn(fan_in, fan_out)',
+      'self.params[f"W{layer}"] = np.random.normal(0.0, std, size=(fan_out, fan_in)).T.copy()')], ())
+
+
 class TestBatchNormalization(GradedNotebookSuite):
     ASSIGNMENT, PACKAGE, NOTEBOOK = "assignment2", "a2", NOTEBOOK
     CODE_CELLS = CODE_CELLS
     CONCEPT_POINTS = CONCEPT_POINTS
     TOTAL_POINTS = TOTAL_POINTS
     MUTANTS = [mutant(row.id, *row.values) for row in MUTANT_TABLE]
+    ALTERNATIVES = [WEIGHTS_DRAWN_ANOTHER_WAY]

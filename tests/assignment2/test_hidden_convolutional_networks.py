@@ -14,7 +14,7 @@ convolution or pooling does not reach the ``three_layer_convnet`` cell.
 import pytest
 
 from cs_utils import concept_checks
-from tests.notebook_suite import GradedNotebookSuite, mutant
+from tests.notebook_suite import GradedNotebookSuite, Mutant, mutant
 ASSIGNMENT = "assignment2"
 NOTEBOOK = "ConvolutionalNetworks"
 
@@ -141,9 +141,27 @@ MUTANT_TABLE = [
 ]
 
 
+# The weights drawn in another order and layout: the gradient check and the
+# initialization check hold for any correct draw.
+INITIALIZATION = (
+    '        self.params["W1"] = weight_scale * np.random.randn(num_filters, C, filter_size, filter_size)\n'
+    '        self.params["b1"] = np.zeros(num_filters)\n'
+    '        self.params["W2"] = weight_scale * np.random.randn(pooled, hidden_dim)\n'
+    '        self.params["b2"] = np.zeros(hidden_dim)\n'
+    '        self.params["W3"] = weight_scale * np.random.randn(hidden_dim, num_classes)\n'
+    '        self.params["b3"] = np.zeros(num_classes)\n')
+WEIGHTS_DRAWN_ANOTHER_WAY = Mutant("convnet-weights-drawn-another-way", [(CNN, INITIALIZATION, (
+    '        self.params["W3"] = np.random.normal(0.0, weight_scale, (num_classes, hidden_dim)).T.copy()\n'
+    '        self.params["W2"] = np.random.normal(0.0, weight_scale, (hidden_dim, pooled)).T.copy()\n'
+    '        self.params["W1"] = np.random.normal(0.0, weight_scale, (num_filters, C, filter_size, filter_size))\n'
+    '        for name, size in (("b1", num_filters), ("b2", hidden_dim), ("b3", num_classes)):\n'
+    '            self.params[name] = np.zeros(size)\n'))], ())
+
+
 class TestConvolutionalNetworks(GradedNotebookSuite):
     ASSIGNMENT, PACKAGE, NOTEBOOK = "assignment2", "a2", NOTEBOOK
     CODE_CELLS = CODE_CELLS
     CONCEPT_POINTS = CONCEPT_POINTS
     TOTAL_POINTS = TOTAL_POINTS
     MUTANTS = [mutant(row.id, *row.values) for row in MUTANT_TABLE]
+    ALTERNATIVES = [WEIGHTS_DRAWN_ANOTHER_WAY]

@@ -3,6 +3,9 @@
 - the reference solution passes every graded cell and gets full concept points;
 - each planted bug (a plausible wrong implementation) fails exactly the cells listed
   with it, and every other cell still passes;
+- each correct sampler written another valid way (another way of drawing a word from
+  softmax(scores / T)) keeps full marks: the sampling cell checks word frequencies,
+  never one random stream;
 - the release state (every solution region stubbed, concept answers blank) gets no
   autograded points;
 - the notebook runs top to bottom in quick mode, as nbgrader runs it (slow).
@@ -17,7 +20,7 @@ every gate bug fails it as well.
 import pytest
 
 from cs_utils import concept_checks
-from tests.notebook_suite import GradedNotebookSuite, mutants_from_table
+from tests.notebook_suite import GradedNotebookSuite, alternatives_from_table, mutants_from_table
 
 NOTEBOOK = "LSTM_Captioning"
 
@@ -97,6 +100,29 @@ MUTANT_TABLE = [
         MODEL, [("u = rng.random((scores.shape[0], 1))", "u = np.random.random((scores.shape[0], 1))")],
         {"sample_temperature"},
         id="sample-ignores-the-seed"),
+    pytest.param(
+        MODEL, [("        logits -= np.max(logits, axis=1, keepdims=True)\n", "")],
+        {"sample_temperature"},
+        id="sample-overflows-without-the-max-shift"),
+]
+
+DRAW = ("        probs = np.exp(logits)\n"
+        "        probs /= np.sum(probs, axis=1, keepdims=True)\n"
+        "        u = rng.random((scores.shape[0], 1))\n"
+        "        words = np.sum(np.cumsum(probs, axis=1) < u, axis=1)\n"
+        "        words = np.minimum(words, scores.shape[1] - 1)\n")
+
+# Correct samplers that draw their words another way: (file, [(text, replacement), ...]).
+ALTERNATIVE_TABLE = [
+    pytest.param(MODEL, [(DRAW, "        words = np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)\n")],
+                 id="sample-with-the-gumbel-max-trick"),
+    pytest.param(MODEL, [(DRAW, "        probs = np.exp(logits)\n"
+                                "        probs /= np.sum(probs, axis=1, keepdims=True)\n"
+                                "        u = rng.random(scores.shape[0])\n"
+                                "        from_the_end = np.cumsum(probs[:, ::-1], axis=1) < u[:, None]\n"
+                                "        words = scores.shape[1] - 1 - np.minimum(np.sum(from_the_end, axis=1),\n"
+                                "                                                 scores.shape[1] - 1)\n")],
+                 id="sample-inverting-the-distribution-from-the-last-word"),
 ]
 
 
@@ -106,3 +132,4 @@ class TestLSTMCaptioning(GradedNotebookSuite):
     CONCEPT_POINTS = CONCEPT_POINTS
     TOTAL_POINTS = TOTAL_POINTS
     MUTANTS = mutants_from_table(MUTANT_TABLE)
+    ALTERNATIVES = alternatives_from_table(ALTERNATIVE_TABLE)

@@ -78,6 +78,10 @@ MUTANT_TABLE = [
         {"temporal_softmax_loss", "captioning_rnn_loss"},
         id="temporal-loss-averaged-over-every-time-step"),
     pytest.param(
+        LAYERS, [("shifted = x_rows - np.max(x_rows, axis=1, keepdims=True)", "shifted = x_rows")],
+        {"temporal_softmax_loss"},
+        id="temporal-loss-overflows-without-the-max-shift"),
+    pytest.param(
         MODEL, [("        h0 = features @ W_proj + b_proj\n", "        h0 = np.zeros((features.shape[0], Wh.shape[0]))\n"
                  "        _ = features @ W_proj + b_proj\n")],
         {"captioning_rnn_loss"},
