@@ -13,7 +13,7 @@ so only the end-to-end run can judge it.
 import pytest
 
 from cs_utils import concept_checks
-from tests.notebook_suite import GradedNotebookSuite, mutant
+from tests.notebook_suite import GradedNotebookSuite, Mutant, mutant
 
 ASSIGNMENT = "assignment1"
 NOTEBOOK = "features"
@@ -72,3 +72,17 @@ class TestFeatures(GradedNotebookSuite):
     ACCURACY_CELLS = ACCURACY_CELLS
     TOTAL_POINTS = TOTAL_POINTS
     MUTANTS = [mutant(row.id, *row.values) for row in MUTANT_TABLE]
+    # Minibatches drawn with another random call: the hidden tests check what the
+    # batches are, not which random numbers made them.
+    ALTERNATIVES = [Mutant("sgd_batches_drawn_with_randint",
+                           [(CLASSIFIER, "np.random.choice(num_train, batch_size, replace=True)",
+                             "np.random.randint(num_train, size=batch_size)")], ()),
+                    # The initial weights drawn in another order and layout.
+                    Mutant("net-weights-drawn-another-way", [(NET, (
+                        '        self.params["W1"] = weight_scale * np.random.randn(input_dim, hidden_dim)\n'
+                        '        self.params["b1"] = np.zeros(hidden_dim)\n'
+                        '        self.params["W2"] = weight_scale * np.random.randn(hidden_dim, num_classes)\n'
+                        '        self.params["b2"] = np.zeros(num_classes)\n'), (
+                        '        self.params["W2"] = np.random.normal(0.0, weight_scale, (num_classes, hidden_dim)).T.copy()\n'
+                        '        self.params["W1"] = np.random.normal(0.0, weight_scale, (hidden_dim, input_dim)).T.copy()\n'
+                        '        self.params["b1"], self.params["b2"] = np.zeros(hidden_dim), np.zeros(num_classes)\n'))], ())]

@@ -14,7 +14,7 @@ trained model), so the isolated runner cannot judge them; the end-to-end run doe
 import pytest
 
 from cs_utils import concept_checks
-from tests.notebook_suite import GradedNotebookSuite, mutants_from_table
+from tests.notebook_suite import GradedNotebookSuite, Mutant, mutants_from_table
 ASSIGNMENT = "assignment2"
 NOTEBOOK = "FullyConnectedNets"
 
@@ -93,6 +93,14 @@ MUTANT_TABLE = [
 ]
 
 
+# The initial weights drawn another valid way (another layout of the same random numbers):
+# the checks use the network's own weights, never one random stream.
+WEIGHTS_DRAWN_ANOTHER_WAY = Mutant(
+    "weights-drawn-another-way",
+    [("a2/fc_net.py", 'self.params[f"W{layer}"] = std * np.random.randn(fan_in, fan_out)',
+      'self.params[f"W{layer}"] = np.random.normal(0.0, std, size=(fan_out, fan_in)).T.copy()')], ())
+
+
 class TestFullyConnectedNets(GradedNotebookSuite):
     ASSIGNMENT, PACKAGE, NOTEBOOK = "assignment2", "a2", NOTEBOOK
     CODE_CELLS = CODE_CELLS
@@ -100,3 +108,4 @@ class TestFullyConnectedNets(GradedNotebookSuite):
     ACCURACY_CELLS = ACCURACY_CELLS
     TOTAL_POINTS = TOTAL_POINTS
     MUTANTS = mutants_from_table(MUTANT_TABLE)
+    ALTERNATIVES = [WEIGHTS_DRAWN_ANOTHER_WAY]
