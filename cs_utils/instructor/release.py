@@ -57,15 +57,16 @@ def generate_assignment(course, assignment):
     return released
 
 
-def copy_shared_files(target, assignment, exchange_root=None):
+def copy_shared_files(target, assignment, exchange_root=None, shared_files=None):
     """Everything of the repository that a student of ``assignment`` gets besides the
     assignment itself: the student README and top-level files, the dataset script, and
     the shared modules the assignment needs (see shared_code.py), and the student's
-    nbgrader and Jupyter settings (``exchange_root``: see student_config.py)."""
+    nbgrader and Jupyter settings (``exchange_root``: see student_config.py).
+    ``shared_files``: shared_modules_for(assignment), when already computed."""
     shutil.copyfile(STUDENT_README, target / "README.md")
     for name in STUDENT_FILES:
         shutil.copy2(REPO_ROOT / name, target / name)
-    for relative in shared_modules_for(assignment):
+    for relative in shared_files or shared_modules_for(assignment):
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO_ROOT / relative, destination)
@@ -86,10 +87,12 @@ def graded_from(assignment):
     return [ASSIGNMENTS[name] for name in names[names.index(assignment.name):]]
 
 
-def check_shared_code(assignment):
-    """Refuse a release whose shared code holds graded work of this or a later assignment."""
+def check_shared_code(assignment, shared_files=None):
+    """Refuse a release whose shared code (``shared_files``, by default
+    shared_modules_for(assignment)) holds graded work of this or a later assignment."""
     provided_by = list(ASSIGNMENTS.values()) + [assignment]
-    findings = graded_code_in(shared_modules_for(assignment), graded_from(assignment),
+    findings = graded_code_in(shared_files or shared_modules_for(assignment),
+                              graded_from(assignment),
                               provided_by=provided_by)
     if findings:
         listing = "\n".join(f"  {finding}" for finding in findings)
@@ -131,14 +134,15 @@ def build_release(target=None, course_dir=None, assignments=None, exchange_root=
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         for assignment in assignments:
-            check_shared_code(assignment)
+            shared_files = shared_modules_for(assignment)
+            check_shared_code(assignment, shared_files)
             repository = staging / assignment.name
             repository.mkdir()
-            copy_shared_files(repository, assignment, exchange_root)
+            copy_shared_files(repository, assignment, exchange_root, shared_files)
             released = generate_assignment(course, assignment)
             shutil.copytree(released, repository / assignment.name, ignore=IGNORED)
             log(f"{assignment.name}: notebooks stripped by nbgrader, package stubbed, "
-                f"{len(shared_modules_for(assignment))} shared files")
+                f"{len(shared_files)} shared files")
         leaks = find_leaks(staging)
         if leaks:
             listing = "\n".join(f"  {path}: {marker}" for path, marker in leaks)
