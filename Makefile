@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 ASSIGNMENT ?= assignment1
 SUBMISSIONS ?= submissions
 GRADE_OPTIONS ?=
+GRADES_OPTIONS ?=
 # The lock: exact versions of every package, for Python 3.11 on Linux (`make lock`).
 LOCK   := requirements-lock.txt
 UV_VERSION ?= 0.13.8
@@ -16,7 +17,7 @@ LATEST_VENV ?= .venv-latest
 PYTEST_ARGS ?=
 MATRIX_OPTIONS ?=
 
-.PHONY: help venv demo test test-quick release autograde validate data benchmarks clean lock test-latest numeric-matrix
+.PHONY: help venv demo test test-quick release autograde feedback grades validate data benchmarks clean lock test-latest numeric-matrix
 
 help:
 	@echo "make demo        release, three simulated submissions, autograde, grade table"
@@ -25,6 +26,8 @@ help:
 	@echo "make release     write release/<assignment>/, one student repository per assignment"
 	@echo "make autograde ASSIGNMENT=assignment1 SUBMISSIONS=dir   grade a folder of zips"
 	@echo "                GRADE_OPTIONS=\"--workers 8 --dask ADDR --db URL --regrade\"  (optional)"
+	@echo "make feedback ASSIGNMENT=assignment1   after hand grading: final feedback, reports, grade table"
+	@echo "make grades ASSIGNMENT=assignment1     the grade table; GRADES_OPTIONS=\"--canvas FILE --roster EXPORT\""
 	@echo "make validate ASSIGNMENT=assignment1   check your notebooks before handing in"
 	@echo "make data        generate the small offline datasets (images, captions)"
 	@echo "make benchmarks  run the benchmarks"
@@ -55,6 +58,12 @@ release: $(STAMP)
 
 autograde: $(STAMP)
 	$(PY) -m cs_utils.instructor autograde $(ASSIGNMENT) $(SUBMISSIONS) $(GRADE_OPTIONS)
+
+feedback: $(STAMP)
+	$(PY) -m cs_utils.instructor feedback $(ASSIGNMENT)
+
+grades: $(STAMP)
+	$(PY) -m cs_utils.instructor grades $(ASSIGNMENT) $(GRADES_OPTIONS)
 
 validate: $(STAMP)
 	cd $(ASSIGNMENT) && $(abspath $(PY)) -m nbgrader validate *.ipynb

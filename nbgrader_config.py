@@ -39,12 +39,13 @@ from cs_utils.grading_settings import apply_grading_settings  # noqa: E402
 
 apply_grading_settings(c)
 
-# Feedback must not show the hidden tests: GetGrades reads the grades, then the
-# course's own step clears the hidden-test source and shortens tracebacks that
-# could quote it.
+# Feedback: the course's GradesSoFar reads the grades like nbgrader's GetGrades and
+# shows written answers nobody has graded yet as "to be graded by hand", not as 0; then
+# HideHiddenTests clears the hidden-test source and shortens tracebacks that could
+# quote it. Every way of writing feedback runs these (nbgrader generate_feedback,
+# formgrader's button, python -m cs_utils.instructor feedback).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from cs_utils.instructor.feedback import HideHiddenTests  # noqa: E402
+from cs_utils.instructor.feedback import GradesSoFar, HideHiddenTests  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GradesSoFar, HideHiddenTests, CSSHTMLHeaderPreprocessor]

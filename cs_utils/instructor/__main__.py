@@ -1,4 +1,5 @@
-"""Command line: ``python -m cs_utils.instructor {release,autograde,check-gradebook,demo}``."""
+"""Command line: ``python -m cs_utils.instructor
+{release,autograde,feedback,grades,check-gradebook,demo}``."""
 
 import argparse
 import sys
@@ -35,6 +36,25 @@ def main(argv=None):
     grade.add_argument("--regrade", action="store_true",
                        help="grade again the zips an earlier run already graded")
 
+    feedback = commands.add_parser(
+        "feedback", help="after hand grading: every graded student's feedback, the reports "
+                         "and the grade table, from the gradebook")
+    feedback.add_argument("assignment", help="e.g. assignment1")
+    feedback.add_argument("--student", action="append", metavar="ID",
+                          help="only this student (repeatable)")
+    feedback.add_argument("--course", help="nbgrader course folder (default: grading/)")
+    feedback.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
+
+    grades = commands.add_parser("grades", help="the grade table (and a Canvas import file)")
+    grades.add_argument("assignment", help="e.g. assignment1")
+    grades.add_argument("--canvas", metavar="FILE",
+                        help="also write a CSV for Canvas's gradebook import here")
+    grades.add_argument("--roster", metavar="EXPORT",
+                        help="a CSV exported from the Canvas gradebook: students are matched "
+                             "to it by SIS login, SIS user id or Canvas id")
+    grades.add_argument("--course", help="nbgrader course folder (default: grading/)")
+    grades.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
+
     check = commands.add_parser("check-gradebook", help="integrity check of a gradebook")
     check.add_argument("--course", help="nbgrader course folder (default: grading/)")
     check.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
@@ -62,6 +82,20 @@ def _run(args):
         autograde(args.assignment, args.submissions, course_dir=args.course,
                   workers=args.workers, dask=args.dask, db=args.db, isolation=args.isolation,
                   regrade=args.regrade)
+    elif args.command == "feedback":
+        from .hand_back import final_feedback
+        result = final_feedback(args.assignment, course_dir=args.course, db=args.db,
+                                students=args.student)
+        return 1 if result.failed else 0
+    elif args.command == "grades":
+        from .hand_back import RosterError, grade_tables
+        if args.roster and not args.canvas:
+            raise SystemExit("--roster goes with --canvas FILE")
+        try:
+            grade_tables(args.assignment, course_dir=args.course, db=args.db,
+                         canvas=args.canvas, roster=args.roster)
+        except (RosterError, OSError) as exc:
+            raise SystemExit(f"grades: {exc}") from None
     elif args.command == "check-gradebook":
         from .course import DEFAULT_COURSE_DIR, Course
         from .gradebook import check_integrity

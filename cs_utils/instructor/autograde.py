@@ -19,6 +19,7 @@ the run.
 
 import hashlib
 import os
+import re
 import shutil
 import time
 import uuid
@@ -32,7 +33,8 @@ from .course import Course
 from .feedback import FeedbackError, FeedbackWriter
 from .gradebook import (commit_grades, ensure_journal, mark_feedback_done, read_journal,
                         record_ungraded)
-from .grades import format_grade_table, gradebook_students, read_grades, write_grades_csv
+from .grades import (format_grade_table, grade_lines, gradebook_students, notebook_summary,
+                     read_grades, write_grades_csv)
 from .jobs import build_job, describe_run, run_job
 from .pools import make_pool
 from .release import generate_assignment
@@ -93,10 +95,26 @@ def recorded_problems(course, assignment):
     return problems
 
 
+def grades_csv_path(course, assignment):
+    return course.path("grades", f"{assignment.name}.csv")
+
+
+def write_class_table(course, assignment):
+    """The grade table of the whole class (students graded in earlier runs too, and
+    zips that could not be graded), from the gradebook; returns its path."""
+    problems = recorded_problems(course, assignment)
+    everyone = sorted(set(problems) | gradebook_students(course, assignment))
+    return write_grades_csv(read_grades(course, assignment, everyone), assignment,
+                            grades_csv_path(course, assignment), problems)
+
+
 def notebook_time(report, notebook):
     """' (ran 12 s)' for a notebook whose run this report timed, else ''."""
     seconds = report.notebook_seconds.get(notebook)
     return "" if seconds is None else f" (ran {seconds:.0f} s)"
+
+
+RAN = re.compile(r"^  (?P<notebook>\S+): .* \(ran (?P<seconds>\d+) s\)$")
 
 
 # The line of a report written just before its grades are committed. A run killed
@@ -118,11 +136,9 @@ def write_report(course, assignment, report, grades):
     if grades is None:
         lines.append(REPORT_BEING_SAVED)
     else:
-        lines += [f"autograded: {grades.score:g} / {grades.max_score:g}"
-                  if grades.graded else "autograded: not graded",
-                  f"points left to grade by hand: {grades.manual_max:g}"]
-        lines += [f"  {name}: {score:g} / {best:g}" + notebook_time(report, name)
-                  for name, (score, best) in grades.notebooks.items()]
+        lines += grade_lines(grades)
+        lines += [f"  {name}: {notebook_summary(notebook)}" + notebook_time(report, name)
+                  for name, notebook in grades.notebooks.items()]
     lines += ["problems:"] + [REPORT_PROBLEM_PREFIX + p for p in report.problems] \
         if report.problems else ["problems: none"]
     path = folder / f"{report.student}.txt"
@@ -133,10 +149,13 @@ def write_report(course, assignment, report, grades):
 
 
 def report_from_file(path):
-    """The ImportReport a report file was written from (student, zip, isolation and
-    problems; notebook run times are not kept)."""
-    fields = {"problems": []}
+    """The ImportReport a report file was written from (student, zip, isolation,
+    problems and notebook run times)."""
+    fields, seconds = {"problems": []}, {}
     for line in Path(path).read_text().splitlines():
+        ran = RAN.search(line)
+        if ran:
+            seconds[ran["notebook"]] = float(ran["seconds"])
         if line.startswith(REPORT_PROBLEM_PREFIX):
             fields["problems"].append(line[len(REPORT_PROBLEM_PREFIX):])
         elif line.startswith(("zip: ", "isolation: ")):
@@ -144,7 +163,7 @@ def report_from_file(path):
             fields[key] = value
     isolation = fields.get("isolation")
     return ImportReport(student=Path(path).stem, zip_name=fields.get("zip", ""),
-                        problems=fields["problems"],
+                        problems=fields["problems"], notebook_seconds=seconds,
                         isolation=None if isolation in (None, "not run") else isolation)
 
 
@@ -316,11 +335,7 @@ def autograde(assignment_name, submissions, course_dir=None, log=print, workers=
     _finish_earlier_runs(grader, log)
     rows = read_grades(course, assignment,
                        [student for _, student, _ in plan_students(zips, assignment)])
-    # The grade table covers the whole class: students graded in earlier runs too.
-    problems = recorded_problems(course, assignment)
-    everyone = sorted(set(problems) | gradebook_students(course, assignment))
-    csv_path = write_grades_csv(read_grades(course, assignment, everyone), assignment,
-                                course.path("grades", f"{assignment.name}.csv"), problems)
+    csv_path = write_class_table(course, assignment)
     log(format_grade_table(rows, assignment))
     log(f"Grades: {csv_path}")
     log(f"Feedback: {course.path('feedback')}/<student>/{assignment.name}/*.html")

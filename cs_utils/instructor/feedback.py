@@ -1,18 +1,81 @@
-"""The feedback step that keeps hidden tests hidden.
+"""The course's feedback steps: scores that say what they cover, hidden tests hidden.
 
-nbgrader's feedback shows each test cell as it was graded, hidden tests included,
-and a failing hidden assertion's traceback quotes its source line. This preprocessor
-removes the hidden-test regions, replaces each error's traceback by its last line
-(the exception and its message), which is written for students, and scrubs
-hidden-test lines that student code printed into any output.
+nbgrader's feedback (``GenerateFeedback``, run by ``nbgrader generate_feedback``, by
+formgrader's button and by this tooling) runs the preprocessors that the course's
+nbgrader_config.py lists. Two of them are the course's own:
+
+- :class:`GradesSoFar` reads the grades like nbgrader's ``GetGrades`` (which it
+  extends), and tells written answers nobody has graded yet apart from answers that
+  scored 0: such an answer is shown as "to be graded by hand", the notebook's score is
+  out of the points graded so far, and a note at the top says what the score covers;
+- :class:`HideHiddenTests`: nbgrader's feedback shows each test cell as it was graded,
+  hidden tests included, and a failing hidden assertion's traceback quotes its source
+  line. This step removes the hidden-test regions, replaces each error's traceback by
+  its last line (the exception and its message), which is written for students, and
+  scrubs hidden-test lines that student code printed into any output.
 """
 
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_markdown_cell
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import GetGrades
 from traitlets import Bool
 
+from .grades import notebook_grades, points_text
 from .strip import BEGIN_HIDDEN, END_HIDDEN, split_regions
+
+# The metadata key GradesSoFar sets on the cell of each answer nobody has graded yet.
+UNGRADED = "course_ungraded"
+
+
+def score_note(grades):
+    """Markdown for the top of a feedback page: what its score covers (``grades``: the
+    notebook's NotebookGrades)."""
+    parts = [f"{grades.auto_score:g} / {grades.auto_max:g} autograded points (the test cells)"]
+    if grades.manual_max > grades.ungraded:
+        parts.append(f"{grades.manual_score:g} / {grades.manual_max - grades.ungraded:g} "
+                     f"for written answers graded by hand")
+    text = "**What the score covers.** " + ", and ".join(parts) + "."
+    if grades.ungraded:
+        text += (f" Written answers worth {points_text(grades.ungraded)} are still to be graded "
+                 f"by hand: they are not in the score yet, and this page will be written "
+                 f"again when they are.")
+    return text + f" The notebook is worth {grades.total_max:g} points in all."
+
+
+def ungraded_note(points):
+    return f"*To be graded by hand ({points_text(points)}): not scored yet.*"
+
+
+class GradesSoFar(GetGrades):
+    """nbgrader's GetGrades, telling answers still to be graded by hand from zeros."""
+
+    def _get_score(self, cell, resources):
+        super()._get_score(cell, resources)
+        grade = self.gradebook.find_grade(cell.metadata.nbgrader["grade_id"], self.notebook_id,
+                                          self.assignment_id, self.student_id)
+        if grade.manual_score is None and grade.auto_score is None:
+            cell.metadata.nbgrader[UNGRADED] = True
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        with Gradebook(self.db_url) as gradebook:
+            grades = notebook_grades(gradebook.find_submission_notebook(
+                self.notebook_id, self.assignment_id, self.student_id))
+        resources["nbgrader"]["max_score"] = grades.graded_max
+        cells = [new_markdown_cell(score_note(grades))]
+        for cell in nb.cells:
+            cells.append(cell)
+            grading = cell.metadata.get("nbgrader", {})
+            if grading.pop(UNGRADED, False):
+                # nbgrader's page shows a grade cell's score as a number; a cell that is
+                # not scored yet is shown as an answer, followed by the note.
+                grading["grade"] = False
+                cells.append(new_markdown_cell(ungraded_note(float(grading["points"]))))
+        nb.cells = cells
+        return nb, resources
 
 _HIDDEN_REGION = re.compile(
     rf"^[ \t]*{re.escape(BEGIN_HIDDEN)}[ \t]*\n.*?^[ \t]*{re.escape(END_HIDDEN)}[ \t]*(\n|\Z)",

@@ -143,7 +143,8 @@ def test_grades_csv_and_reports(graded):
     report = (graded["course"] / "reports" / "toy" / "carol.txt").read_text()
     assert "autograded: 3 / 5" in report and "copied" in report
     # Each notebook's line carries its score and how long its run took.
-    assert re.search(r"^  toy: 3 / 5 \(ran \d+ s\)$", report, re.MULTILINE), report
+    assert re.search(r"^  toy: 3 / 5 autograded, 1 point to grade by hand \(ran \d+ s\)$",
+                     report, re.MULTILINE), report
 
 
 def test_a_later_run_keeps_the_whole_class_in_the_grade_table(graded, tmp_path):
