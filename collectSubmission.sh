@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Make the zip you hand in for an assignment:
 #
-#   bash collectSubmission.sh assignment1
+#   bash collectSubmission.sh assignment1           (assignment1/ works too)
+#   bash collectSubmission.sh assignment1 --check   first run the notebooks as the grader does
 #
 # writes assignment1_submission.zip next to this script, holding the assignment's
 # notebooks and the .py files of its package. Save your notebooks first. The work is
-# done by cs_utils/collect_submission.py, which needs nothing beyond Python 3.
+# done by cs_utils/collect_submission.py, which needs nothing beyond Python 3 (--check
+# needs the course requirements).
 
 if [ -z "${BASH_VERSION:-}" ]; then
     echo "collectSubmission.sh: run it with bash: bash collectSubmission.sh assignment1" >&2

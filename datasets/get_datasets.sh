@@ -20,7 +20,9 @@
 # deleted and fetched once more from the start. Archives are unpacked into a
 # temporary folder that is renamed into place only when it is complete, so there is
 # never a half-unpacked dataset, even after Ctrl-C. A dataset that is already
-# complete is left alone without touching the network.
+# complete is left alone without touching the network. Each dataset asked for is tried
+# even when an earlier one failed; the script then names those that failed, says
+# that the notebooks run on the generated stand-in data meanwhile, and exits 1.
 #
 # Plain bash 3.2 (the one macOS ships) is enough: no associative arrays, no GNU-only
 # options. The functions below can be sourced one by one for testing.
@@ -46,6 +48,7 @@ MAX_RESUMES=5
 DOWNLOADER=""      # curl or wget, chosen when the first download starts
 EXTRACT_TMP=""     # the temporary folder of the unpacking in progress
 VERIFY_PROBLEM=""  # why the last verify call failed
+GET_STATUS=0       # exit status of the last get_one
 
 say() { printf '%s\n' "$*"; }
 warn() { printf '%s: %s\n' "$PROG" "$*" >&2; }
@@ -351,7 +354,7 @@ download_verified() {
                 ;;
             1)
                 rm -f "$part"
-                die "could not reach $url (no network, or the server is down). Nothing was installed.
+                die "could not reach $url (no network, or the server is down). $name was not installed.
   Check your internet connection and run this script again. To download from a mirror,
   set DATASETS_MIRROR to its base URL (the file name is appended) or ${prefix}_URL to
   the full URL of the archive, for example:
@@ -363,7 +366,7 @@ download_verified() {
                     say "The server cannot continue the download; downloading again from the start."
                 else
                     rm -f "$part"
-                    die "the server refused the download of $url (see the message above). Nothing was installed.
+                    die "the server refused the download of $url (see the message above). $name was not installed.
   If the address is wrong, set DATASETS_MIRROR (a base URL) or ${prefix}_URL (the full URL)."
                 fi
                 ;;
@@ -380,7 +383,7 @@ download_verified() {
   If your mirror repackages the archive on purpose, set ${prefix}_MD5 to the MD5 of its archive."
     fi
     die "the $name download from $url failed its check twice ($VERIFY_PROBLEM).
-  The damaged download was deleted and nothing was installed. Try again later or use
+  The damaged download was deleted and $name was not installed. Try again later or use
   another mirror (DATASETS_MIRROR or ${prefix}_URL).$hint"
 }
 
@@ -393,7 +396,7 @@ extract_atomically() {
     EXTRACT_TMP=$(mktemp -d "$DEST/.unpacking.XXXXXX")
     say "Unpacking $(basename "$archive")"
     if ! unpack "$archive" "$EXTRACT_TMP"; then
-        die "could not unpack $archive (is the disk full?). Nothing was installed;
+        die "could not unpack $archive (is the disk full?). $folder was not installed;
   the archive is kept, so the next run does not download it again."
     fi
     # shellcheck disable=SC2086  # member names never hold spaces
@@ -403,7 +406,7 @@ extract_atomically() {
     if [ -n "$missing" ]; then
         rm -f "$archive"
         die "the archive $archive does not hold$missing, so it is not the expected dataset.
-  It was deleted and nothing was installed. Check DATASETS_MIRROR and the *_URL variables."
+  It was deleted and $folder was not installed. Check DATASETS_MIRROR and the *_URL variables."
     fi
     if [ -e "$DEST/$folder" ] || [ -L "$DEST/$folder" ]; then
         say "Replacing the incomplete folder $DEST/$folder"
@@ -462,8 +465,49 @@ get_coco() {
 
 # ---------------------------------------------------------------------- main
 
+# dataset_title DATASET: how messages name a dataset.
+dataset_title() {
+    case $1 in
+        cifar10) echo "CIFAR-10" ;;
+        coco) echo "the COCO captioning data" ;;
+        *) echo "$1" ;;
+    esac
+}
+
+# get_one DATASET: run get_DATASET in a subshell of its own, so that its failure (die
+# exits) ends that dataset only and the next one is still tried; GET_STATUS is set to
+# the subshell's exit status. get_one itself always succeeds: called as `get_one ||`,
+# bash would ignore set -e inside the subshell too. The subshell removes its own
+# temporary folder on every exit, Ctrl-C included, and leaves the messages about an
+# interruption to the main script.
+get_one() {
+    set +e
+    (
+        set -e
+        trap cleanup EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        "get_$1"
+    )
+    GET_STATUS=$?
+    set -e
+}
+
+# report_failures "DATASET...": the closing message when some datasets failed.
+report_failures() {
+    local ds titles="" retry=""
+    for ds in $1; do
+        titles="$titles${titles:+, }$(dataset_title "$ds")"
+        retry="$retry $ds"
+    done
+    warn "could not install: $titles (the reason is above)."
+    warn "Meanwhile the notebooks run on the course's generated stand-in data (drawn scenes
+  instead of CIFAR-10, captioned shapes instead of COCO): every notebook says which
+  dataset it uses. Run this script again to retry: bash datasets/get_datasets.sh$retry"
+}
+
 main() {
-    local wanted="" arg ds
+    local wanted="" arg ds failed=""
     for arg in "$@"; do
         case $arg in
             -h | --help)
@@ -485,8 +529,18 @@ main() {
     [ -w "$DEST" ] || die "cannot write to the data folder $DEST"
 
     for ds in $wanted; do
-        "get_$ds"
+        get_one "$ds"
+        case $GET_STATUS in
+            0) ;;
+            130) warn "interrupted"; exit 130 ;;
+            143) warn "terminated"; exit 143 ;;
+            *) failed="$failed $ds" ;;
+        esac
     done
+    if [ -n "$failed" ]; then
+        report_failures "$failed"
+        exit 1
+    fi
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -5,6 +5,7 @@ nbformat, one-line modules), so these tests do not depend on the real notebooks.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -327,3 +328,338 @@ def test_script_reports_usage_errors(course, tmp_path):
     assert "unknown assignment 'assignment42'" in unknown.stderr
     assert not list(course.glob("*.zip"))
 
+
+
+# ------------------------------------------------ functions that are still stubs
+
+def copy_stripped_package(assignment, target):
+    """The assignment's package as the release ships it: every solution stubbed."""
+    from cs_utils.instructor.strip import strip_file
+
+    package = target / assignment.package
+    shutil.copytree(assignment.folder / assignment.package, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for path in package.rglob("*.py"):
+        strip_file(path)
+    return package
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_stub_warnings_name_exactly_the_graded_functions_of_a_release(tmp_path, name):
+    from cs_utils.instructor.shared_code import graded_functions
+
+    assignment = get_assignment(name)
+    package = copy_stripped_package(assignment, tmp_path)
+    listed = set()
+    for path in sorted(package.rglob("*.py")):
+        found = cs.unwritten_functions(path.read_bytes())
+        listed |= {function for function, _ in found}
+        warnings = cs.check_module(path, path.name)
+        if found:
+            assert len(warnings) == 1 and warnings[0].startswith(
+                f"{path.name}: {len(found)} function(s) still raise the stub's "
+                "NotImplementedError")
+            for function, line in found:
+                assert f"{function} (line {line})" in warnings[0]
+                assert "NotImplementedError" in path.read_text().splitlines()[line - 1]
+        else:
+            assert warnings == []
+    # The markers of the instructor source are an independent record of the stubs;
+    # LinearClassifier.loss, an interface that raises on purpose, is not among them.
+    assert listed == graded_functions(assignment)
+    for path in (assignment.folder / assignment.package).rglob("*.py"):
+        assert cs.unwritten_functions(path.read_bytes()) == [], path
+
+
+STUB_MODULE = '''\
+def written(x):
+    return x
+
+
+def stub_in_a_loop(xs):
+    out = []
+    for x in xs:
+        if x:
+            raise NotImplementedError("stub_in_a_loop: write your code here (a1/m.py)")
+    return out
+
+
+def outer():
+    def inner():
+        raise NotImplementedError
+    return inner
+
+
+class Base:
+    def loss(self):
+        raise NotImplementedError("use a subclass")
+
+    def step(self):
+        raise NotImplementedError()
+
+
+class Child(Base):
+    def loss(self):
+        return 0.0
+
+
+def raises_something_else():
+    raise ValueError("NotImplementedError")
+'''
+
+
+def test_unwritten_functions_finds_stubs_anywhere_in_a_body_but_not_interfaces():
+    assert cs.unwritten_functions(STUB_MODULE) == [
+        ("stub_in_a_loop", 9), ("outer.inner", 15), ("Base.step", 24)]
+
+
+def test_stub_warning_goes_with_the_zip(assignment, out, capsys):
+    (assignment / "a1" / "knn.py").write_text(STUB_MODULE)
+    assert cs.main(["assignment1", "--assignment-dir", str(assignment), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert ("WARNING: a1/knn.py: 3 function(s) still raise the stub's NotImplementedError, "
+            "so they are not written yet: stub_in_a_loop (line 9), outer.inner (line 15), "
+            "Base.step (line 24).") in err
+    assert members(out) == expected_members()
+
+
+# ------------------------------------------------------------ the order of runs
+
+def write_counted_notebook(path, counts, sources=None):
+    """A notebook of a markdown cell then one code cell per entry of ``counts``
+    (its execution count, None for a cell never run)."""
+    cells = [new_markdown_cell("# Title")]
+    for i, count in enumerate(counts):
+        cell = new_code_cell(sources[i] if sources else f"x = {i}")
+        cell.execution_count = count
+        cells.append(cell)
+    nbformat.write(new_notebook(cells=cells), str(path))
+
+
+@pytest.mark.parametrize("counts, out_of_order, skipped", [
+    ([1, 2, 3, 4], [], []),
+    ([1, 2, 5, 9], [], []),                 # gaps: cells run again, or deleted
+    ([1, 2, None, None], [], []),           # a run that stopped early
+    ([1, 3, 2, 4], [4], []),                # cell 4 ran before cell 3
+    ([5, 1, 2, 3], [3, 4, 5], []),          # the top cell was run again at the end
+    ([1, None, 2, 3], [], [3]),
+    ([None, None, 7, 8], [], [2, 3]),
+    ([2, None, 1, None, 3], [4], [3, 5]),
+])
+def test_run_order_problems(counts, out_of_order, skipped):
+    cells = [{"cell_type": "markdown", "source": "# Title"}]
+    cells += [{"cell_type": "code", "source": ["x = 1"], "execution_count": c} for c in counts]
+    assert cs.run_order_problems(cells) == (out_of_order, skipped)
+
+
+def test_empty_code_cells_count_as_nothing():
+    cells = [{"cell_type": "code", "source": "a = 1", "execution_count": 1},
+             {"cell_type": "code", "source": "  \n", "execution_count": None},
+             {"cell_type": "code", "source": "b = 2", "execution_count": 2}]
+    assert cs.run_order_problems(cells) == ([], [])
+
+
+def test_cells_run_out_of_order_are_a_warning_for_the_student(assignment, out):
+    write_counted_notebook(assignment / "svm.ipynb", [1, 4, 2, 3, 5])
+    warnings = cs.make_submission_zip("assignment1", assignment, out)
+    assert warnings == [
+        "svm.ipynb: not run from top to bottom in one go (cells 4, 5 ran before a cell "
+        "above them; cells are counted from the top, text cells included). Its saved "
+        "outputs may not be what a fresh run gives, and the grader runs it fresh. Use "
+        "Kernel > Restart Kernel and Run All Cells, save, and collect again."]
+    assert members(out) == expected_members()
+
+
+def test_cells_skipped_and_out_of_order_are_one_warning(assignment, out):
+    write_counted_notebook(assignment / "softmax.ipynb", [1, None, None, None, 3, 2])
+    warnings = cs.make_submission_zip("assignment1", assignment, out)
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "softmax.ipynb: not run from top to bottom in one go (cell 7 ran before a cell "
+        "above it; cells 3-5 were not run while cells below were; ")
+
+
+def test_a_notebook_never_run_gets_only_the_never_run_warning(assignment, out):
+    write_counted_notebook(assignment / "knn.ipynb", [None, None, None])
+    warnings = cs.make_submission_zip("assignment1", assignment, out)
+    assert len(warnings) == 1 and warnings[0].startswith("knn.ipynb: no code cell has been run")
+
+
+def test_numbers_are_listed_with_ranges():
+    assert cs._numbers([2, 3]) == "2, 3"
+    assert cs._numbers([9, 4, 7, 8, 12, 13, 14, 15]) == "4, 7-9, 12-15"
+    assert cs._cells([5]) == "cell 5" and cs._cells([1, 2]) == "cells 1, 2"
+
+
+# ------------------------------------------------------------- --check
+
+def grade_metadata(grade_id, points, **extra):
+    meta = {"schema_version": 3, "grade": True, "solution": False, "locked": True,
+            "task": False, "grade_id": grade_id, "points": points}
+    meta.update(extra)
+    return {"nbgrader": meta}
+
+
+TINY = Assignment(name="tiny", package="tp", notebooks=("tiny",),
+                  modules=("__init__.py", "ops.py"))
+TINY_TESTS = [  # (grade_id, points, source)
+    ("test_double", 2, "from tp.ops import double\nassert double(2) == 4"),
+    ("test_quick_mode", 1, "import os\nfrom cs_utils.notebook import QUICK\n"
+                           "assert QUICK, 'not run in quick mode'\n"
+                           "assert os.environ['NBGRADER_EXECUTION'] == 'autograde'"),
+    ("test_python_warning", 1, "import warnings\n"
+                               "warnings.warn('log of zero', RuntimeWarning)"),
+    ("test_stderr", 3, "import sys\nprint('debugging', file=sys.stderr)"),
+    ("test_triple", 3, "from tp.ops import double\n"
+                       "assert double(3) == 7, 'double(3) should be 7'"),
+    ("test_partial", 4, "2  # a number as the last expression: 2 of the 4 points"),
+]
+
+
+def make_tiny(tmp_path, monkeypatch, tests=TINY_TESTS, before_tests="x = 1"):
+    """The one-notebook assignment ``tiny`` (known to the table for this test), every
+    cell run in order, its test cells as the release ships them."""
+    from nbgrader.utils import compute_checksum
+
+    monkeypatch.setitem(ASSIGNMENTS, "tiny", TINY)
+    for name in ("CI", "COURSE_QUICK", "NBGRADER_EXECUTION"):  # only --check may set quick mode
+        monkeypatch.delenv(name, raising=False)
+    folder = tmp_path / "tiny"
+    (folder / "tp").mkdir(parents=True)
+    (folder / "tp" / "__init__.py").write_text("")
+    (folder / "tp" / "ops.py").write_text("def double(x):\n    return 2 * x\n")
+    cells = [new_markdown_cell("# Tiny"), new_code_cell(before_tests)]
+    for grade_id, points, source in tests:
+        cell = new_code_cell(source, metadata=grade_metadata(grade_id, points))
+        cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+        cells.append(cell)
+    for count, cell in enumerate(cells[1:], start=1):
+        cell.execution_count = count
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, str(folder / "tiny.ipynb"))
+    return folder
+
+
+@pytest.mark.slow
+def test_check_reports_each_test_cell_as_the_grader_scores_it(tmp_path, monkeypatch, capsys):
+    folder = make_tiny(tmp_path, monkeypatch)
+    notebook = folder / "tiny.ipynb"
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells[2].source += "\n# my note"  # a student's edit of a test cell
+    nbformat.write(nb, str(notebook))
+    saved = notebook.read_bytes()
+    zip_path = tmp_path / "tiny_submission.zip"
+
+    code = cs.main(["tiny", "--check", "--assignment-dir", str(folder), "-o", str(zip_path)])
+
+    captured = capsys.readouterr()
+    assert code == cs.EXIT_TESTS_FAIL == 3
+    assert members(zip_path) == ["tiny.ipynb", "tp/__init__.py", "tp/ops.py"]
+    assert notebook.read_bytes() == saved  # the run never writes the notebook
+    assert "NBGRADER_EXECUTION" not in os.environ
+    lines = captured.out.splitlines()
+    header = next(line for line in lines if line.startswith("tiny.ipynb ran in "))
+    assert re.fullmatch(r"tiny\.ipynb ran in \d+\.\d s: 3 of 6 test cells pass their "
+                        r"visible tests: at most 6 of 14 points \(the hidden tests decide "
+                        r"the rest\)", header), header
+    start = lines.index(header)
+    assert lines[start + 1:start + 8] == [
+        "  passed cell 3 (test_double, 2 points)",
+        "  passed cell 4 (test_quick_mode, 1 point)",
+        "  passed cell 5 (test_python_warning, 1 point)",
+        "  FAILED cell 6 (test_stderr, 3 points): wrote to stderr (debugging), which the "
+        "grader scores 0",
+        "  FAILED cell 7 (test_triple, 3 points): AssertionError: double(3) should be 7",
+        "  FAILED cell 8 (test_partial, 4 points): partial credit, 2 of 4 points",
+        "  cell 3 is a test cell you changed; the grader runs the original, so its "
+        "verdict above may not hold. Copy the original from a fresh copy of the notebook.",
+    ]
+    wrote = next(i for i, line in enumerate(lines) if line.startswith(f"Wrote {zip_path}: 3 files"))
+    assert lines.index("Running tiny.ipynb ...") < start < wrote  # verdicts before the zip
+    assert ("--check: 3 visible test cell(s) fail, in tiny.ipynb. The zip was written "
+            "anyway") in captured.out
+    assert captured.err == ""
+
+
+@pytest.mark.slow
+def test_check_passes_a_finished_notebook_with_exit_status_zero(tmp_path, monkeypatch, capsys):
+    folder = make_tiny(tmp_path, monkeypatch, tests=TINY_TESTS[:3])
+    zip_path = tmp_path / "tiny_submission.zip"
+    assert cs.main(["tiny", "--check", "--assignment-dir", str(folder),
+                    "-o", str(zip_path)]) == 0
+    out = capsys.readouterr().out
+    assert "3 of 3 test cells pass their visible tests: at most 4 of 4 points" in out
+    assert "--check: every visible test passes in the 1 notebook(s)." in out
+    assert members(zip_path) == ["tiny.ipynb", "tp/__init__.py", "tp/ops.py"]
+
+
+@pytest.mark.slow
+def test_check_scores_zero_for_tests_after_the_kernel_died(tmp_path, monkeypatch):
+    tests = [TINY_TESTS[0], ("test_after_exit", 2, "import os\nos._exit(1)"),
+             ("test_never_reached", 5, "assert True")]
+    folder = make_tiny(tmp_path, monkeypatch, tests=tests)
+    verdict = cs.check_visible_tests(folder / "tiny.ipynb")
+    assert verdict.problem.startswith("DeadKernelError")
+    assert [(t.number, t.grade_id, t.score, t.passed, t.error) for t in verdict.tests] == [
+        (3, "test_double", 2.0, True, ""),
+        (4, "test_after_exit", 0.0, False,
+         f"NotRun: the run stopped in this cell ({verdict.problem})"),
+        (5, "test_never_reached", 0.0, False, "did not run"),
+    ]
+    assert not verdict.ok
+    assert "the run stopped early (DeadKernelError" in "\n".join(cs.describe_verdict(verdict))
+
+
+def test_check_without_nbgrader_says_what_to_install_and_writes_no_zip(assignment, out,
+                                                                       monkeypatch, capsys):
+    out.write_bytes(b"the zip from last week")
+    monkeypatch.setitem(sys.modules, "nbgrader", None)  # import nbgrader raises ImportError
+    code = cs.main(["assignment1", "--check", "--assignment-dir", str(assignment),
+                    "-o", str(out)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "--check runs your notebooks with nbgrader, which is not installed" in err
+    assert "pip install -r requirements.txt" in err and "collect without --check" in err
+    assert out.read_bytes() == b"the zip from last week"
+
+
+def test_duration_is_in_seconds_then_minutes():
+    assert cs._duration(12.34) == "12.3 s"
+    assert cs._duration(125.4) == "2 min 05 s"
+
+
+# -------------------------------------------- the assignment as tab completion types it
+
+@pytest.mark.parametrize("argument", ["assignment1/", "./assignment1", "./assignment1//"])
+def test_script_takes_the_folder_as_tab_completion_writes_it(course, tmp_path, argument):
+    result = run_collect(course, argument, cwd=course, path=python_only_path(tmp_path, "python3"))
+    assert result.returncode == 0, result.stderr
+    assert members(course / "assignment1_submission.zip") == expected_members()
+
+
+def test_script_takes_dot_inside_the_assignment_folder(course, tmp_path):
+    result = run_collect(course, ".", cwd=course / "assignment1",
+                         path=python_only_path(tmp_path, "python3"))
+    assert result.returncode == 0, result.stderr
+    assert members(course / "assignment1_submission.zip") == expected_members()
+
+
+def test_script_refuses_a_folder_of_another_course_copy(course, tmp_path):
+    other = tmp_path / "other-copy"
+    make_assignment(other / "assignment1")
+    result = run_collect(course, "./assignment1", cwd=other,
+                         path=python_only_path(tmp_path, "python3"))
+    assert result.returncode == 2
+    assert f"you named the folder {other / 'assignment1'}" in result.stderr
+    assert f"this script collects {course / 'assignment1'}" in result.stderr
+    assert not list(course.glob("*.zip")) and not list(other.glob("*.zip"))
+
+
+def test_script_check_with_a_bare_python_explains_and_writes_no_zip(course, tmp_path):
+    result = run_collect(course, "assignment1", "--check", cwd=course,
+                         path=python_only_path(tmp_path, "python3"))
+    assert result.returncode == 1
+    assert "--check runs your notebooks with nbgrader, which is not installed" in result.stderr
+    assert not list(course.glob("*.zip"))

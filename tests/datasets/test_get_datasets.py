@@ -655,3 +655,48 @@ def test_coco_without_unzip_uses_python(tmp_path, coco_archive):
     assert damaged.returncode != 0 and "it is damaged" in damaged.stderr
     assert good.returncode == 0, good.stderr
     assert_coco_installed(data)
+
+
+# ------------------------------------------------- one dataset failing, the other not
+
+def test_offline_cifar10_does_not_stop_the_captioning_download(tmp_path, coco_archive):
+    cifar_url = f"http://127.0.0.1:{closed_port()}/{ARCHIVE}"
+    with ArchiveServer({f"/{COCO_ARCHIVE}": coco_archive}) as server:
+        result = run_script(tmp_path, CIFAR10_URL=cifar_url,
+                            COCO_CAPTIONING_URL=server.url(f"/{COCO_ARCHIVE}"))
+    assert result.returncode == 1
+    assert_coco_installed(tmp_path)
+    assert server.requests == [(f"/{COCO_ARCHIVE}", None)]
+    assert "The COCO captioning data is ready" in result.stdout
+    assert f"could not reach {cifar_url}" in result.stderr
+    assert "CIFAR-10 was not installed" in result.stderr
+    closing = result.stderr[result.stderr.index("could not install:"):]
+    assert closing.startswith("could not install: CIFAR-10 (the reason is above).")
+    assert "COCO" not in closing.split("\n")[0]
+    assert "generated stand-in data" in closing
+    assert closing.rstrip().endswith("bash datasets/get_datasets.sh cifar10")
+
+
+def test_every_failed_dataset_is_named_and_the_one_that_works_is_installed(tmp_path, archive):
+    with ArchiveServer({f"/{ARCHIVE}": archive}) as server:  # no captioning archive: 404
+        result = run_script(tmp_path, "coco", "cifar10",
+                            CIFAR10_URL=server.url(f"/{ARCHIVE}"), CIFAR10_MD5=md5(archive),
+                            COCO_CAPTIONING_URL=server.url(f"/{COCO_ARCHIVE}"))
+    assert result.returncode == 1
+    assert_installed(tmp_path)
+    assert server.requests == [(f"/{COCO_ARCHIVE}", None), (f"/{ARCHIVE}", None)]
+    assert "refused the download" in result.stderr
+    assert "could not install: the COCO captioning data (the reason is above)." in result.stderr
+    assert result.stderr.rstrip().endswith("bash datasets/get_datasets.sh coco")
+
+
+def test_both_datasets_failing_are_both_named(tmp_path):
+    port = closed_port()
+    result = run_script(tmp_path, CIFAR10_URL=f"http://127.0.0.1:{port}/{ARCHIVE}",
+                        COCO_CAPTIONING_URL=f"http://127.0.0.1:{port}/{COCO_ARCHIVE}")
+    assert result.returncode == 1
+    assert result.stderr.count("could not reach") == 2
+    assert ("could not install: CIFAR-10, the COCO captioning data (the reason is above)."
+            in result.stderr)
+    assert result.stderr.rstrip().endswith("bash datasets/get_datasets.sh cifar10 coco")
+    assert list(tmp_path.iterdir()) == []

@@ -68,10 +68,11 @@ def test_each_release_carries_what_its_assignment_imports_and_no_more():
 
 def test_a_notebook_that_imports_nothing_shared_gets_only_what_the_release_runs(tmp_path):
     assignment = make_assignment(tmp_path, "import numpy as np")
-    # collectSubmission.sh runs cs_utils.collect_submission, which reads the table.
+    # collectSubmission.sh runs cs_utils.collect_submission, which reads the table and
+    # (with --check) runs the notebooks with the grader's settings.
     assert shared_modules_for(assignment) == [
         "cs_utils/__init__.py", "cs_utils/_im2col_cython.pyx", "cs_utils/assignments.py",
-        "cs_utils/collect_submission.py"]
+        "cs_utils/collect_submission.py", "cs_utils/grading_settings.py"]
 
 
 def test_graded_functions_are_those_with_a_solution_region(tmp_path):
