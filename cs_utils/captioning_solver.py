@@ -25,14 +25,14 @@ training are those of the last iteration. Example::
 
 import numpy as np
 
-from .optim import adam
-from .solver import BUILT_IN_UPDATE_RULES, DEFAULT_OPTIONS, Solver
+from . import optim
+from .solver import BUILT_IN_UPDATE_RULES, DEFAULT_OPTIONS, Solver, update_rules_in
 
 
 CAPTIONING_OPTIONS = {
-    **{name: DEFAULT_OPTIONS[name] for name in ("update_rule", "optim_config", "lr_decay",
-                                                "batch_size", "num_epochs", "print_every",
-                                                "verbose")},
+    **{name: DEFAULT_OPTIONS[name] for name in ("update_rule", "optim_module", "optim_config",
+                                                "lr_decay", "batch_size", "num_epochs",
+                                                "print_every", "verbose")},
     "seed": None,
 }
 
@@ -52,10 +52,15 @@ class CaptioningSolver(Solver):
       image of each caption, and ``train_features`` (N_img, D). Other keys are ignored.
 
     Options (all keyword-only; defaults in brackets):
-    - update_rule ["sgd"]: ``"sgd"``, ``"adam"`` (``cs_utils.optim.adam``) or a function
-      ``update(w, dw, config) -> (next_w, config)``.
-    - optim_config [{}], lr_decay [1.0], batch_size [100], num_epochs [10],
-      print_every [10], verbose [True]: as for ``cs_utils.solver.Solver``. An epoch is
+    - update_rule ["sgd"]: a function ``update(w, dw, config) -> (next_w, config)`` or
+      the name of one. A name is looked up as by ``cs_utils.solver.Solver``: first in
+      ``optim_module`` (by default the ``optim`` module of the model's package, if it
+      has one; ``a3`` has none), then among the rules this solver provides: ``"sgd"``
+      and every rule of ``cs_utils.optim``, the update rules Assignment 3 provides
+      (``"adam"``).
+    - optim_module [None], optim_config [{}], lr_decay [1.0], batch_size [100],
+      num_epochs [10], print_every [10], verbose [True]: as for
+      ``cs_utils.solver.Solver``. An epoch is
       ``max(N_cap // batch_size, 1)`` iterations; each minibatch is batch_size
       captions drawn with replacement.
     - seed [None]: seed of the generator that draws the minibatches; None draws them
@@ -66,7 +71,7 @@ class CaptioningSolver(Solver):
     """
 
     OPTIONS = CAPTIONING_OPTIONS
-    UPDATE_RULES = {**BUILT_IN_UPDATE_RULES, "adam": adam}
+    UPDATE_RULES = {**BUILT_IN_UPDATE_RULES, **update_rules_in(optim)}
 
     def _load_data(self, data):
         missing = [key for key in REQUIRED_CAPTIONING_DATA if key not in data]

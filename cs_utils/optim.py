@@ -2,11 +2,14 @@
 
 Assignment 2 has students write SGD, momentum, RMSProp and Adam themselves
 (``a2/optim.py``). From Assignment 3 on, training recurrent networks needs Adam but
-writing it is no longer the exercise, so it is provided here. Use it with the
-Solver (or the CaptioningSolver) by passing the function::
+writing it is no longer the exercise, so it is provided here. Pass the function to
+the Solver or the CaptioningSolver; the CaptioningSolver also knows every rule of this
+module by name (``update_rule="adam"``)::
 
     from cs_utils.optim import adam
     solver = CaptioningSolver(model, data, update_rule=adam, optim_config={"learning_rate": 5e-3})
+
+Only Assignment 3's release carries this module: Assignment 2 grades its own ``adam``.
 """
 
 import numpy as np

@@ -20,16 +20,22 @@ Example::
     solver.train()
     solver.val_acc_history      # validation accuracy at the start and after each epoch
 
-In Assignment 2 the update rule is one of your own functions, for example
-``update_rule=optim.adam``. All randomness comes from numpy's global generator, so a
-notebook that calls ``np.random.seed(0)`` first gets the same run every time.
+In Assignment 2 the update rule is one of your own functions: pass it
+(``update_rule=optim.adam``) or name it (``update_rule="adam"``). A name selects the
+rule of that name in the ``optim`` module of the model's own package (``a2.optim`` for
+a model of ``a2``), imported only then, and otherwise one the solver provides (plain
+``"sgd"``). All randomness comes from numpy's global generator, so a notebook that calls
+``np.random.seed(0)`` first gets the same run every time.
 """
 
 import copy
+import importlib
+import inspect
 import os
 import pickle
 import sys
 import tempfile
+import types
 
 import numpy as np
 
@@ -56,8 +62,12 @@ def sgd(w, dw, config=None):
 
 BUILT_IN_UPDATE_RULES = {"sgd": sgd}
 
+# The shared code's own package: a model of it has no student rules to look up.
+SHARED_PACKAGE = __name__.partition(".")[0]
+
 DEFAULT_OPTIONS = {
     "update_rule": "sgd",
+    "optim_module": None,
     "optim_config": None,
     "lr_decay": 1.0,
     "batch_size": 100,
@@ -85,8 +95,16 @@ class Solver:
       validation set. Other keys are ignored.
 
     Options (all keyword-only; defaults in brackets):
-    - update_rule ["sgd"]: ``"sgd"`` or a function
-      ``update(w, dw, config) -> (next_w, config)``, such as your ``optim.adam``.
+    - update_rule ["sgd"]: a function ``update(w, dw, config) -> (next_w, config)``,
+      such as your ``optim.adam``, or the name of one (``"adam"``). A name is looked
+      up first among the public functions of ``optim_module``, then among the rules
+      this solver provides (``UPDATE_RULES``: ``"sgd"``).
+    - optim_module [None]: the module whose update rules a name selects. None means
+      the ``optim`` module of the package that the model's class belongs to
+      (``a2.optim`` for ``a2.fc_net.FullyConnectedNet``), if that package has one; it
+      is imported only when update_rule is a name, so the Solver never imports a
+      student package by itself. Pass ``optim_module=optim`` for a model defined
+      elsewhere (in a notebook cell, say).
     - optim_config [{}]: hyperparameters for the update rule, such as
       ``learning_rate``. Every parameter gets its own copy, which also carries the
       rule's state (momentum, moving averages, step count) from step to step.
@@ -110,7 +128,7 @@ class Solver:
     statistics) gets that epoch's running statistics back as well.
 
     Subclasses train other kinds of models (``cs_utils.captioning_solver``) by
-    overriding ``OPTIONS``, ``UPDATE_RULES`` (the rules known by name) and the hooks
+    overriding ``OPTIONS``, ``UPDATE_RULES`` (the rules they provide by name) and the hooks
     ``_load_data``, ``_load_options``, ``_num_train``, ``_sample_minibatch`` and
     ``_evaluate``.
     """
@@ -128,8 +146,8 @@ class Solver:
 
         self.model = model
         self._load_data(data)
-        self.update_rule_name, self.update_rule = _resolve_update_rule(
-            settings["update_rule"], self.UPDATE_RULES)
+        self.update_rule_name, self.update_rule = self._resolve_update_rule(
+            settings["update_rule"], settings["optim_module"])
         self.optim_config = dict(settings["optim_config"] or {})
         self.lr_decay = settings["lr_decay"]
         self.batch_size = integer_at_least(settings["batch_size"], "batch_size")
@@ -139,6 +157,46 @@ class Solver:
         self._load_options(settings)
 
         self._reset()
+
+    def _resolve_update_rule(self, update_rule, optim_module):
+        """``(name, function)`` of the update rule given as a function or by name."""
+        if optim_module is not None and not isinstance(optim_module, types.ModuleType):
+            raise TypeError(f"optim_module must be a module, such as your optim "
+                            f"(from a2 import optim), not {optim_module!r}")
+        if callable(update_rule):
+            name = getattr(update_rule, "__name__", None) or repr(update_rule)
+            return name, update_rule
+        if not isinstance(update_rule, str):
+            raise TypeError(f"update_rule must be a name or a function "
+                            f"update(w, dw, config) -> (next_w, config), not {update_rule!r}")
+        searched = self._named_rule_sources(optim_module)
+        for _, rules in searched:
+            if rules is not None and update_rule in rules:
+                return update_rule, rules[update_rule]
+        raise ValueError(f"unknown update rule {update_rule!r}. Searched: "
+                         f"{'; '.join(_describe_rules(where, rules) for where, rules in searched)}. "
+                         f"Pass the function itself (update_rule=optim.adam), or the module "
+                         f"that defines it (optim_module=optim)")
+
+    def _named_rule_sources(self, optim_module):
+        """Where a rule name is looked up, in order: ``[(where, rules), ...]``.
+
+        ``rules`` maps names to functions; it is None where there is no module to search
+        (``where`` then says why).
+        """
+        if optim_module is not None:
+            sources = [(optim_module.__name__, update_rules_in(optim_module))]
+        else:
+            name, module = optim_module_of(self.model)
+            if module is not None:
+                sources = [(name, update_rules_in(module))]
+            elif name is not None:
+                sources = [(f"{name} (no such module)", None)]
+            else:
+                model_class = f"{type(self.model).__module__}.{type(self.model).__qualname__}"
+                sources = [(f"no optim module ({model_class} is in no student package)", None)]
+        sources.append((f"the rules {type(self).__name__} provides", dict(self.UPDATE_RULES)))
+        return sources
 
     def _load_data(self, data):
         """Check ``data`` and keep its training and validation arrays."""
@@ -344,21 +402,39 @@ class Solver:
             print(message, file=sys.stdout, flush=True)
 
 
-def _resolve_update_rule(update_rule, built_in):
-    """``(name, function)`` for the name of a rule in ``built_in`` or a callable update rule."""
-    if isinstance(update_rule, str):
-        try:
-            return update_rule, built_in[update_rule]
-        except KeyError:
-            raise ValueError(
-                f"unknown update rule {update_rule!r}: the rules known by name are "
-                f"{', '.join(map(repr, built_in))}; for any other rule pass "
-                f"the function itself, e.g. update_rule=optim.adam") from None
-    if callable(update_rule):
-        name = getattr(update_rule, "__name__", None) or repr(update_rule)
-        return name, update_rule
-    raise TypeError(f"update_rule must be a name or a function "
-                    f"update(w, dw, config) -> (next_w, config), not {update_rule!r}")
+def update_rules_in(module):
+    """The update rules a module offers by name: its public functions, ``{name: function}``
+    (those it imports count too: ``a2.optim`` offers the ``sgd`` it imports from here)."""
+    return {name: value for name, value in vars(module).items()
+            if not name.startswith("_") and inspect.isfunction(value)}
+
+
+def optim_module_of(model):
+    """``(name, module)`` of the ``optim`` module of the package of the model's class.
+
+    For ``a2.fc_net.FullyConnectedNet`` it is ``("a2.optim", <module a2.optim>)``, imported
+    here. ``module`` is None when the package has no ``optim`` module; both are None for
+    a class outside any package (defined in a notebook) or in the shared code. An error
+    raised while importing an existing ``optim`` module propagates.
+    """
+    module_name = type(model).__module__ or ""
+    package, dot, _ = module_name.partition(".")
+    if not dot or package == SHARED_PACKAGE:
+        return None, None
+    name = f"{package}.optim"
+    try:
+        return name, importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        return name, None
+
+
+def _describe_rules(where, rules):
+    """One entry of the unknown-rule message: a place and the rule names found there."""
+    if rules is None:
+        return where
+    return f"{where}: {', '.join(map(repr, rules)) if rules else 'no rules'}"
 
 
 def _atomic_pickle(obj, filename):

@@ -15,7 +15,10 @@ time there is no true caption: the network starts from <START> and feeds back th
 word it chose itself, one step at a time (``sample``).
 
 Special words (the same in the real COCO vocabulary): <NULL> = 0, <START> = 1,
-<END> = 2, <UNK> = 3 (a word that is not in the vocabulary).
+<END> = 2, <UNK> = 3 (a word that is not in the vocabulary). The loss needs only
+<NULL> (it masks the padding), so a small made-up vocabulary such as
+{'<NULL>': 0, 'cat': 2, 'dog': 3} is enough to check it; sampling needs <START>, <END>
+and the indices 0, ..., V - 1.
 """
 
 import numpy as np
@@ -35,7 +38,8 @@ SEQUENCE_LAYERS = {
     "lstm": (lstm_forward, lstm_backward),
     "gru": (gru_forward, gru_backward),
 }
-SPECIAL_WORDS = ("<NULL>", "<START>", "<END>")
+# The words sample needs besides <NULL>: it starts from <START> and stops at <END>.
+SAMPLING_WORDS = ("<START>", "<END>")
 
 
 def pick_next_words(scores, temperature, rng):
@@ -93,9 +97,11 @@ class CaptioningRNN:
       - 'Wx' (W, G * H), 'Wh' (H, G * H), 'b' (G * H,): the recurrent layer;
       - 'W_vocab' (H, V), 'b_vocab' (V,): hidden states to word scores.
     - cell_type: 'rnn', 'lstm' or 'gru'.
-    - word_to_idx: dict from words to indices 0, ..., V - 1; idx_to_word: the list of
-      words, idx_to_word[i] is word i.
-    - null_idx, start_idx, end_idx: the indices of <NULL>, <START> and <END>.
+    - word_to_idx: dict from words to indices (0, ..., V - 1 in a captioning
+      vocabulary); idx_to_word: list of V entries, idx_to_word[i] the word of index i
+      (None where word_to_idx has no word of that index).
+    - null_idx, start_idx, end_idx: the indices of <NULL>, <START> and <END> (None for
+      a word the vocabulary lacks).
     - dtype: numpy type of the parameters and computations.
     """
 
@@ -104,8 +110,9 @@ class CaptioningRNN:
         """Initialize a model; the weights come from numpy's global generator.
 
         Inputs:
-        - word_to_idx: dict from each of the V words to its index; the indices are
-          0, ..., V - 1 and the vocabulary holds <NULL>, <START> and <END>.
+        - word_to_idx: dict from each of the V words to its index, distinct integers
+          >= 0. The loss needs <NULL>; sample also needs <START>, <END> and the
+          indices 0, ..., V - 1, and says what is missing.
         - input_dim: D, the size of an image feature vector.
         - wordvec_dim: W, the size of a word vector.
         - hidden_dim: H, the size of the hidden state.
@@ -115,23 +122,24 @@ class CaptioningRNN:
         if cell_type not in SEQUENCE_LAYERS:
             raise ValueError(f"cell_type must be one of {tuple(SEQUENCE_LAYERS)}, "
                              f"not {cell_type!r}")
-        missing = [word for word in SPECIAL_WORDS if word not in word_to_idx]
-        if missing:
-            raise ValueError(f"the vocabulary has no {', '.join(missing)}; a captioning "
-                             f"vocabulary needs {', '.join(SPECIAL_WORDS)}")
+        if "<NULL>" not in word_to_idx:
+            raise ValueError("the vocabulary has no <NULL>: the loss needs it to mask the "
+                             "padding of the captions")
+        indices = list(word_to_idx.values())
+        if (not all(isinstance(i, (int, np.integer)) and i >= 0 for i in indices)
+                or len(set(indices)) != len(indices)):
+            raise ValueError("the indices of word_to_idx must be distinct integers >= 0")
         vocab_size = len(word_to_idx)
-        if sorted(word_to_idx.values()) != list(range(vocab_size)):
-            raise ValueError(f"the indices of word_to_idx must be 0, ..., {vocab_size - 1}, "
-                             f"each used once")
         self.cell_type = cell_type
         self.dtype = dtype
         self.word_to_idx = dict(word_to_idx)
         self.idx_to_word = [None] * vocab_size
         for word, index in word_to_idx.items():
-            self.idx_to_word[index] = word
+            if index < vocab_size:
+                self.idx_to_word[index] = word
         self.null_idx = word_to_idx["<NULL>"]
-        self.start_idx = word_to_idx["<START>"]
-        self.end_idx = word_to_idx["<END>"]
+        self.start_idx = word_to_idx.get("<START>")
+        self.end_idx = word_to_idx.get("<END>")
 
         V, D, W, H = vocab_size, input_dim, wordvec_dim, hidden_dim
         G = GATE_BLOCKS[cell_type]
@@ -149,6 +157,22 @@ class CaptioningRNN:
         }
         for name, value in self.params.items():
             self.params[name] = value.astype(dtype)
+
+    def _sampling_vocabulary_problems(self):
+        """What keeps sample from using this vocabulary (empty if nothing does).
+
+        Returns a list of phrases about word_to_idx: the missing <START> or <END>, and
+        indices other than 0, ..., V - 1 (sample writes the indices of the model's V
+        score rows, which must name the words).
+        """
+        problems = []
+        missing = [word for word in SAMPLING_WORDS if word not in self.word_to_idx]
+        if missing:
+            problems.append(f"has no {', '.join(missing)}")
+        V = len(self.word_to_idx)
+        if sorted(self.word_to_idx.values()) != list(range(V)):
+            problems.append(f"does not use the indices 0, ..., {V - 1}")
+        return problems
 
     def _check_features(self, features):
         """features as a (N, D) array of the model's dtype, or a clear ValueError."""
@@ -180,6 +204,10 @@ class CaptioningRNN:
                 or captions.shape[1] < 2 or captions.dtype.kind not in "iu"):
             raise ValueError(f"captions must be integers of shape ({features.shape[0]}, T + 1) "
                              f"with T >= 1, got {captions.dtype} {captions.shape}")
+        V = self.params["W_embed"].shape[0]
+        if captions.min() < 0 or captions.max() >= V:
+            raise ValueError(f"captions must hold word indices 0, ..., {V - 1} (the model "
+                             f"has {V} words), got {captions.min()} to {captions.max()}")
         captions_in = captions[:, :-1]
         captions_out = captions[:, 1:]
         mask = captions_out != self.null_idx
@@ -250,7 +278,15 @@ class CaptioningRNN:
 
         Returns:
         - captions: (N, L) integer word indices (without the leading <START>).
+
+        Raises ValueError for a vocabulary without <START> or <END>, or whose indices
+        are not 0, ..., V - 1 (one that serves the loss only).
         """
+        problems = self._sampling_vocabulary_problems()
+        if problems:
+            raise ValueError(f"sample needs a captioning vocabulary, but this model's "
+                             f"word_to_idx {' and '.join(problems)}: such a vocabulary "
+                             f"serves the loss only")
         features = self._check_features(features)
         max_length = integer_at_least(max_length, "max_length")
         if not temperature >= 0:

@@ -8,6 +8,7 @@ import pytest
 from a1.two_layer_net import TwoLayerNet
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
 from tests.margins import assert_within
+from tests.published import assert_reproduces
 
 PARAM_NAMES = {"W1", "b1", "W2", "b2"}
 
@@ -81,6 +82,27 @@ def test_loss_matches_hand_computation(reg):
     assert set(grads) == PARAM_NAMES
     for name in PARAM_NAMES:
         assert grads[name].shape == model.params[name].shape
+
+
+def test_the_published_two_layer_net_check_is_reproduced():
+    """The TwoLayerNet check of the CS231n-family notebooks: linspace parameters and
+    inputs, scores to 8 decimals, losses without and with reg = 1.0 to 10."""
+    N, D, H, C = 3, 5, 50, 7
+    model = TwoLayerNet(input_dim=D, hidden_dim=H, num_classes=C, weight_scale=1e-3)
+    model.params["W1"] = np.linspace(-0.7, 0.3, num=D * H).reshape(D, H)
+    model.params["b1"] = np.linspace(-0.1, 0.9, num=H)
+    model.params["W2"] = np.linspace(-0.3, 0.4, num=H * C).reshape(H, C)
+    model.params["b2"] = np.linspace(-0.9, 0.1, num=C)
+    X = np.linspace(-5.5, 4.5, num=N * D).reshape(D, N).T
+    assert_reproduces(model.loss(X), [
+        [11.53165108, 12.2917344, 13.05181771, 13.81190102, 14.57198434, 15.33206765, 16.09215096],
+        [12.05769098, 12.74614105, 13.43459113, 14.1230412, 14.81149128, 15.49994135, 16.18839143],
+        [12.58373087, 13.20054771, 13.81736455, 14.43418138, 15.05099822, 15.66781506, 16.2846319],
+    ], decimals=8)
+    y = np.asarray([0, 5, 1])
+    assert_reproduces(model.loss(X, y)[0], 3.4702243556, decimals=10)
+    model.reg = 1.0
+    assert_reproduces(model.loss(X, y)[0], 26.5948426952, decimals=10)
 
 
 def test_regularization_adds_half_reg_squared_weights():

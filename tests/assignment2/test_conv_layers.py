@@ -12,6 +12,7 @@ from a2.layer_utils import (conv_relu_backward, conv_relu_forward, conv_relu_poo
 from a2.layers import conv_backward_naive, conv_forward_naive, max_pool_backward_naive, max_pool_forward_naive
 from cs_utils.gradient_check import eval_numerical_gradient_array, rel_error
 from tests.margins import assert_within
+from tests.published import assert_reproduces
 
 
 def rng(seed):
@@ -86,6 +87,21 @@ def test_conv_forward_known_values():
     np.testing.assert_allclose(out[0, 0], expected, rtol=1e-12)
 
 
+def test_conv_forward_reproduces_the_published_check():
+    """The conv_forward_naive check of the CS231n-family notebooks, with its setup."""
+    x = np.linspace(-0.1, 0.5, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
+    w = np.linspace(-0.2, 0.3, num=3 * 3 * 4 * 4).reshape(3, 3, 4, 4)
+    b = np.linspace(-0.1, 0.2, num=3)
+    out, _ = conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})
+    assert_reproduces(out, [[[[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
+                             [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
+                             [[0.50813986, 0.54309974], [0.64082444, 0.67101435]]],
+                            [[[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
+                             [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
+                             [[2.36270298, 2.36904306], [2.38090835, 2.38247847]]]],
+                      decimals=8)
+
+
 def test_conv_forward_leaves_the_input_unpadded_and_unchanged():
     x = rng(3).normal(size=(2, 3, 4, 5))
     w = rng(4).normal(size=(2, 3, 3, 3))
@@ -141,6 +157,17 @@ def test_max_pool_forward_matches_direct_loop(x_shape, ph, pw, stride):
     pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     out, _ = max_pool_forward_naive(x, pool_param)
     np.testing.assert_array_equal(out, direct_max_pool(x, ph, pw, stride))
+
+
+def test_max_pool_forward_reproduces_the_published_check():
+    x = np.linspace(-0.3, 0.4, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
+    out, _ = max_pool_forward_naive(x, {"pool_width": 2, "pool_height": 2, "stride": 2})
+    assert_reproduces(out, [[[[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
+                             [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
+                             [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]]],
+                            [[[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
+                             [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
+                             [[0.32631579, 0.34105263], [0.38526316, 0.4]]]], decimals=8)
 
 
 def test_max_pool_rejects_windows_that_do_not_tile():

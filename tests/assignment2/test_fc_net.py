@@ -10,6 +10,7 @@ from a2.fc_net import FullyConnectedNet, initial_weight_std
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
 from cs_utils.solver import Solver
 from tests.margins import assert_within
+from tests.published import assert_reproduces
 
 EPS = 1e-5
 
@@ -294,6 +295,21 @@ def test_gradients_match_numerical(normalization, keep, reg, monkeypatch):
     assert checked >= 0.8 * total, f"only {checked} of {total} gradient elements are checked"
 
 
+def test_initial_losses_reproduce_the_published_check():
+    """The initial-loss check of the CS231n-family notebooks: two nets drawn one after
+    the other from seed 231, each W from np.random.randn in layer order. The values are
+    printed to 16 digits; 12 decimals leave room for another BLAS's order of summing."""
+    np.random.seed(231)
+    N, D, H1, H2, C = 2, 15, 20, 30, 10
+    X = np.random.randn(N, D)
+    y = np.random.randint(C, size=(N,))
+    for reg, published in [(0, 2.3004790897684924), (3.14, 7.052114776533016)]:
+        model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg,
+                                  weight_scale=5e-2, dtype=np.float64)
+        loss, _ = model.loss(X, y)
+        assert_reproduces(loss, published, decimals=12)
+
+
 # Training -----------------------------------------------------------------------------
 
 def small_data(seed, N=50, D=40, C=10):
@@ -301,6 +317,14 @@ def small_data(seed, N=50, D=40, C=10):
     X = generator.normal(size=(N, D))
     y = generator.integers(C, size=N)
     return {"X_train": X, "y_train": y, "X_val": X[:10], "y_val": y[:10]}
+
+
+@pytest.mark.parametrize("name", ["sgd", "sgd_momentum", "sgd_nesterov_momentum", "adagrad",
+                                  "rmsprop", "adam"])
+def test_a_rule_named_to_the_solver_is_the_students_own(name):
+    model = FullyConnectedNet([5], input_dim=40, num_classes=10)
+    solver = Solver(model, small_data(0), update_rule=name)
+    assert solver.update_rule is getattr(optim, name)
 
 
 @pytest.mark.parametrize("normalization, update_rule, learning_rate", [

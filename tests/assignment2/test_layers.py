@@ -18,6 +18,7 @@ from cs_utils.gradient_check import eval_numerical_gradient, eval_numerical_grad
 from tests.conftest import REPO_ROOT
 from tests.package_checks import check_module_strips_cleanly, run_stripped_package, stubbed_functions
 from tests.margins import assert_within
+from tests.published import assert_reproduces
 
 
 def rng(seed):
@@ -36,6 +37,25 @@ def test_affine_forward_flattens_each_example():
     assert out.shape == (3, 6)
     np.testing.assert_allclose(out, expected, rtol=1e-12)
     np.testing.assert_array_equal(x, x_before)
+
+
+def test_affine_forward_reproduces_the_published_check():
+    """The affine_forward check of the CS231n-family notebooks, with its setup."""
+    input_shape, num_inputs, output_dim = (4, 5, 6), 2, 3
+    size = int(np.prod(input_shape))
+    x = np.linspace(-0.1, 0.5, num=num_inputs * size).reshape(num_inputs, *input_shape)
+    w = np.linspace(-0.2, 0.3, num=output_dim * size).reshape(size, output_dim)
+    b = np.linspace(-0.3, 0.1, num=output_dim)
+    out, _ = affine_forward(x, w, b)
+    assert_reproduces(out, [[1.49834967, 1.70660132, 1.91485297],
+                            [3.25553199, 3.5141327, 3.77273342]], decimals=8)
+
+
+def test_relu_forward_reproduces_the_published_check():
+    out, _ = relu_forward(np.linspace(-0.5, 0.5, num=12).reshape(3, 4))
+    assert_reproduces(out, [[0.0, 0.0, 0.0, 0.0],
+                            [0.0, 0.0, 0.04545455, 0.13636364],
+                            [0.22727273, 0.31818182, 0.40909091, 0.5]], decimals=8)
 
 
 def test_affine_backward_matches_numerical():

@@ -9,6 +9,7 @@ import pytest
 from a3.captioning_rnn import CaptioningRNN, pick_next_words
 from cs_utils.gradient_check import eval_numerical_gradient, rel_error
 from tests.margins import assert_within
+from tests.published import assert_reproduces
 
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "cat", "sits", "on", "the", "mat"]
 WORD_TO_IDX = {word: i for i, word in enumerate(WORDS)}
@@ -60,11 +61,65 @@ def test_bad_cell_type_is_a_value_error():
         CaptioningRNN(WORD_TO_IDX, cell_type="transformer")
 
 
-def test_vocabulary_without_special_words_is_a_value_error():
-    with pytest.raises(ValueError, match="<END>"):
-        CaptioningRNN({"<NULL>": 0, "<START>": 1, "a": 2})
+def test_a_vocabulary_without_null_or_with_bad_indices_is_a_value_error():
+    with pytest.raises(ValueError, match="<NULL>"):
+        CaptioningRNN({"<START>": 0, "<END>": 1, "a": 2})
     with pytest.raises(ValueError, match="indices"):
-        CaptioningRNN({"<NULL>": 0, "<START>": 1, "<END>": 5})
+        CaptioningRNN({"<NULL>": 0, "<START>": 1, "<END>": 1})
+    with pytest.raises(ValueError, match="indices"):
+        CaptioningRNN({"<NULL>": 0, "<START>": -1, "<END>": 2})
+
+
+# The loss-check vocabulary of the CS231n-family notebooks: no <START> or <END>, and
+# indices that are not 0, ..., V - 1.
+LOSS_ONLY_VOCABULARY = {"<NULL>": 0, "cat": 2, "dog": 3}
+
+
+def test_a_loss_only_vocabulary_serves_the_loss_and_sample_says_why_it_cannot():
+    model = make_model("rnn", scale=0.5, word_to_idx=LOSS_ONLY_VOCABULARY)
+    assert model.params["W_embed"].shape[0] == 3 and model.params["b_vocab"].shape == (3,)
+    assert (model.null_idx, model.start_idx, model.end_idx) == (0, None, None)
+    assert model.idx_to_word == ["<NULL>", None, "cat"]
+    loss, grads = model.loss(rng(1).normal(size=(2, 5)), np.array([[1, 2, 0], [2, 1, 1]]))
+    assert np.isfinite(loss) and set(grads) == set(model.params)
+    with pytest.raises(ValueError) as excinfo:
+        model.sample(np.zeros((2, 5)))
+    message = str(excinfo.value)
+    assert "<START>, <END>" in message and "0, ..., 2" in message and "loss only" in message
+
+
+def test_sample_needs_the_indices_0_to_V_minus_1():
+    model = make_model("rnn", word_to_idx={"<NULL>": 0, "<START>": 1, "<END>": 5})
+    with pytest.raises(ValueError, match="does not use the indices 0, ..., 2") as excinfo:
+        model.sample(np.zeros((1, 5)))
+    assert "<START>" not in str(excinfo.value)
+
+
+def test_captions_outside_the_vocabulary_are_a_value_error():
+    model = make_model()
+    for bad in (len(WORDS), -1):
+        captions = captions_with_padding()
+        captions[1, 2] = bad
+        with pytest.raises(ValueError, match="word indices 0, ..., 9"):
+            model.loss(np.zeros((3, 5)), captions)
+
+
+@pytest.mark.parametrize("cell_type, feature_range, published", [
+    ("rnn", (-1.5, 0.3), 9.83235591003),
+    ("lstm", (-0.5, 1.7), 9.82445935443),
+])
+def test_the_published_captioning_loss_is_reproduced(cell_type, feature_range, published):
+    """The captioning-loss checks of the CS231n-family notebooks, with their setup."""
+    N, D, W, H, T = 10, 20, 30, 40, 13
+    V = len(LOSS_ONLY_VOCABULARY)
+    model = CaptioningRNN(LOSS_ONLY_VOCABULARY, input_dim=D, wordvec_dim=W, hidden_dim=H,
+                          cell_type=cell_type, dtype=np.float64)
+    for name, value in model.params.items():
+        model.params[name] = np.linspace(-1.4, 1.3, num=value.size).reshape(value.shape)
+    features = np.linspace(*feature_range, num=N * D).reshape(N, D)
+    captions = (np.arange(N * T) % V).reshape(N, T)
+    loss, _ = model.loss(features, captions)
+    assert_reproduces(loss, published, decimals=11)
 
 
 def test_bad_inputs_are_value_errors():

@@ -10,6 +10,7 @@ from a3.rnn_layers import lstm_backward, lstm_forward, lstm_step_backward, lstm_
 from cs_utils.gradient_check import rel_error
 from tests.assignment3.conftest import numerical_gradients
 from tests.margins import assert_within
+from tests.published import assert_reproduces
 
 
 def rng(seed):
@@ -66,6 +67,26 @@ def test_lstm_step_forward_against_a_loop():
     np.testing.assert_allclose(next_c, expected_c, rtol=1e-12)
 
 
+def test_lstm_step_forward_reproduces_the_published_check():
+    """The lstm_step_forward check of the CS231n-family notebooks, with its setup."""
+    N, D, H = 3, 4, 5
+    x = np.linspace(-0.4, 1.2, num=N * D).reshape(N, D)
+    prev_h = np.linspace(-0.3, 0.7, num=N * H).reshape(N, H)
+    prev_c = np.linspace(-0.4, 0.9, num=N * H).reshape(N, H)
+    Wx = np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)
+    Wh = np.linspace(-0.7, 2.2, num=4 * H * H).reshape(H, 4 * H)
+    b = np.linspace(0.3, 0.7, num=4 * H)
+    next_h, next_c, _ = lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+    assert_reproduces(next_h, [[0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
+                               [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
+                               [0.56735664, 0.66310127, 0.74419266, 0.80889665, 0.858299]],
+                      decimals=8)
+    assert_reproduces(next_c, [[0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
+                               [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
+                               [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]],
+                      decimals=8)
+
+
 def test_lstm_step_backward_matches_numerical():
     inputs = step_inputs()
     dnext_h = rng(6).normal(size=(3, 5))
@@ -109,6 +130,22 @@ def test_lstm_forward_starts_from_a_zero_cell_and_chains_the_steps():
     for t in range(T):
         prev_h, prev_c = lstm_step_by_hand(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
         np.testing.assert_allclose(h[:, t, :], prev_h, rtol=1e-12)
+
+
+def test_lstm_forward_reproduces_the_published_check():
+    N, D, H, T = 2, 5, 4, 3
+    x = np.linspace(-0.4, 0.6, num=N * T * D).reshape(N, T, D)
+    h0 = np.linspace(-0.4, 0.8, num=N * H).reshape(N, H)
+    Wx = np.linspace(-0.2, 0.9, num=4 * D * H).reshape(D, 4 * H)
+    Wh = np.linspace(-0.3, 0.6, num=4 * H * H).reshape(H, 4 * H)
+    b = np.linspace(0.2, 0.7, num=4 * H)
+    h, _ = lstm_forward(x, h0, Wx, Wh, b)
+    assert_reproduces(h, [[[0.01764008, 0.01823233, 0.01882671, 0.0194232],
+                           [0.11287491, 0.12146228, 0.13018446, 0.13902939],
+                           [0.31358768, 0.33338627, 0.35304453, 0.37250975]],
+                          [[0.45767879, 0.4761092, 0.4936887, 0.51041945],
+                           [0.6704845, 0.69350089, 0.71486014, 0.7346449],
+                           [0.81733511, 0.83677871, 0.85403753, 0.86935314]]], decimals=8)
 
 
 @pytest.mark.parametrize("upstream", ["every step", "last step only"])

@@ -23,6 +23,7 @@ from tests.assignment3.conftest import numerical_gradients
 from tests.conftest import REPO_ROOT
 from tests.package_checks import check_module_strips_cleanly, run_stripped_package, stubbed_functions
 from tests.margins import assert_within
+from tests.published import assert_reproduces
 
 
 def rng(seed):
@@ -60,6 +61,20 @@ def test_rnn_step_forward_against_a_loop():
     np.testing.assert_allclose(next_h, rnn_step_by_hand(x, prev_h, Wx, Wh, b), rtol=1e-12)
 
 
+def test_rnn_step_forward_reproduces_the_published_check():
+    """The rnn_step_forward check of the CS231n-family notebooks, with its setup."""
+    N, D, H = 3, 10, 4
+    x = np.linspace(-0.4, 0.7, num=N * D).reshape(N, D)
+    prev_h = np.linspace(-0.2, 0.5, num=N * H).reshape(N, H)
+    Wx = np.linspace(-0.1, 0.9, num=D * H).reshape(D, H)
+    Wh = np.linspace(-0.3, 0.7, num=H * H).reshape(H, H)
+    b = np.linspace(-0.2, 0.4, num=H)
+    next_h, _ = rnn_step_forward(x, prev_h, Wx, Wh, b)
+    assert_reproduces(next_h, [[-0.58172089, -0.50182032, -0.41232771, -0.31410098],
+                               [0.66854692, 0.79562378, 0.87755553, 0.92795967],
+                               [0.97934501, 0.99144213, 0.99646691, 0.99854353]], decimals=8)
+
+
 def test_rnn_step_backward_matches_numerical():
     x = rng(0).normal(size=(3, 4))
     prev_h = rng(1).normal(size=(3, 5))
@@ -87,6 +102,23 @@ def test_rnn_forward_two_steps_by_hand():
     h2 = math.tanh(-1.0 * 0.8 + h1 * -0.6 + 0.1)
     np.testing.assert_allclose(h, [[[h1], [h2]]], rtol=1e-14)
     assert len(cache) == 2
+
+
+def test_rnn_forward_reproduces_the_published_check():
+    N, T, D, H = 2, 3, 4, 5
+    x = np.linspace(-0.1, 0.3, num=N * T * D).reshape(N, T, D)
+    h0 = np.linspace(-0.3, 0.1, num=N * H).reshape(N, H)
+    Wx = np.linspace(-0.2, 0.4, num=D * H).reshape(D, H)
+    Wh = np.linspace(-0.4, 0.1, num=H * H).reshape(H, H)
+    b = np.linspace(-0.7, 0.1, num=H)
+    h, _ = rnn_forward(x, h0, Wx, Wh, b)
+    assert_reproduces(h, [[[-0.42070749, -0.27279261, -0.11074945, 0.05740409, 0.22236251],
+                           [-0.39525808, -0.22554661, -0.0409454, 0.14649412, 0.32397316],
+                           [-0.42305111, -0.24223728, -0.04287027, 0.15997045, 0.35014525]],
+                          [[-0.55857474, -0.39065825, -0.19198182, 0.02378408, 0.23735671],
+                           [-0.27150199, -0.07088804, 0.13562939, 0.33099728, 0.50158768],
+                           [-0.51014825, -0.30524429, -0.06755202, 0.17806392, 0.40333043]]],
+                      decimals=8)
 
 
 def test_rnn_forward_against_a_loop():
@@ -134,6 +166,17 @@ def test_word_embedding_forward_looks_up_rows():
     out, _ = word_embedding_forward(x, W)
     expected = [[[0, 1, 2], [9, 10, 11], [9, 10, 11]], [[6, 7, 8], [0, 1, 2], [3, 4, 5]]]
     np.testing.assert_array_equal(out, expected)
+
+
+def test_word_embedding_forward_reproduces_the_published_check():
+    x = np.asarray([[0, 3, 1, 2], [2, 1, 0, 3]])
+    W = np.linspace(0, 1, num=5 * 3).reshape(5, 3)
+    out, _ = word_embedding_forward(x, W)
+    assert_reproduces(out, [[[0.0, 0.07142857, 0.14285714], [0.64285714, 0.71428571, 0.78571429],
+                             [0.21428571, 0.28571429, 0.35714286], [0.42857143, 0.5, 0.57142857]],
+                            [[0.42857143, 0.5, 0.57142857], [0.21428571, 0.28571429, 0.35714286],
+                             [0.0, 0.07142857, 0.14285714], [0.64285714, 0.71428571, 0.78571429]]],
+                      decimals=8)
 
 
 def test_word_embedding_backward_adds_every_repeated_index():

@@ -1,5 +1,7 @@
 """Tests for cs_utils.captioning_solver.CaptioningSolver, on a tiny made-up captioning set."""
 
+import types
+
 import numpy as np
 import pytest
 
@@ -79,8 +81,24 @@ def test_adam_is_known_by_name_only_to_the_captioning_solver():
                       "X_val": np.zeros((2, 2)), "y_val": np.zeros(2, dtype=int)}
     with pytest.raises(ValueError, match="'adam'"):
         Solver(BatchRecorder(), classification, update_rule="adam")
-    with pytest.raises(ValueError, match="'rmsprop'.*'sgd', 'adam'"):
+    with pytest.raises(ValueError, match="'rmsprop'.*the rules CaptioningSolver provides: 'sgd', 'adam'"):
         CaptioningSolver(BatchRecorder(), data, update_rule="rmsprop")
+
+
+def test_names_are_looked_up_in_the_students_package_first_then_in_cs_utils_optim():
+    data = tiny_coco_data()
+    model = small_model(data)
+    # Assignment 3's package has no optim module: the message says so, and "adam" is
+    # the one cs_utils.optim provides.
+    with pytest.raises(ValueError, match=r"a3\.optim \(no such module\); the rules "
+                                         r"CaptioningSolver provides: 'sgd', 'adam'"):
+        CaptioningSolver(model, data, update_rule="rmsprop")
+    assert CaptioningSolver(model, data, update_rule="adam").update_rule is adam
+    # An optim_module given is searched first.
+    own = types.ModuleType("own_optim")
+    own.adam = lambda w, dw, config=None: (w, config)
+    solver = CaptioningSolver(model, data, update_rule="adam", optim_module=own)
+    assert solver.update_rule is own.adam
 
 
 def test_history_length_and_the_last_parameters_are_kept():

@@ -4,6 +4,8 @@ import importlib.util
 import math
 import os
 import pickle
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -391,10 +393,138 @@ def test_unknown_options_are_named_with_the_accepted_ones(data):
 
 
 def test_unknown_update_rule_name(data):
-    with pytest.raises(ValueError, match="'adam'"):
+    # SoftmaxRegression's package (tests) has no optim module: only "sgd" is known.
+    with pytest.raises(ValueError) as excinfo:
         Solver(SoftmaxRegression(), data, update_rule="adam")
+    message = str(excinfo.value)
+    assert message.startswith("unknown update rule 'adam'")
+    assert "tests.optim (no such module)" in message
+    assert "the rules Solver provides: 'sgd'" in message
     with pytest.raises(TypeError):
         Solver(SoftmaxRegression(), data, update_rule=3)
+
+
+TOY_OPTIM = """
+import numpy as np
+from cs_utils.solver import sgd
+
+STEP = 0.5
+
+
+def sign_step(w, dw, config=None):
+    config = {} if config is None else config
+    return w - STEP * np.sign(dw), config
+
+
+def _helper():
+    return None
+"""
+
+TOY_MODELS = """
+import numpy as np
+
+
+class Model:
+    def __init__(self):
+        self.params = {"w": np.zeros(1)}
+
+    def loss(self, X, y=None):
+        if y is None:
+            return np.zeros((len(X), 2))
+        return 1.0, {"w": np.ones(1)}
+"""
+
+
+@pytest.fixture
+def toy_package(tmp_path, monkeypatch):
+    """Makes a package, named by the caller, with a models module and optionally an
+    optim module; returns the Model class. The packages vanish after the test."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made = []
+
+    def make(name, optim_source=TOY_OPTIM):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "__init__.py").write_text("")
+        (folder / "models.py").write_text(TOY_MODELS)
+        if optim_source is not None:
+            (folder / "optim.py").write_text(optim_source)
+        made.append(name)
+        return importlib.import_module(f"{name}.models").Model
+
+    yield make
+    for module in [m for m in sys.modules if m.split(".")[0] in made]:
+        del sys.modules[module]
+
+
+def test_a_name_selects_the_rule_of_the_models_own_optim_module(data, toy_package):
+    Model = toy_package("toy_course_a")
+    solver = Solver(Model(), data, update_rule="sign_step")
+    optim = sys.modules["toy_course_a.optim"]
+    assert solver.update_rule is optim.sign_step and solver.update_rule_name == "sign_step"
+    # "sgd" too comes from the package's module (here the same function, imported).
+    assert Solver(Model(), data, update_rule="sgd").update_rule is optim.sgd
+
+
+def test_an_unknown_name_names_the_modules_searched_and_the_rules_found(data, toy_package):
+    Model = toy_package("toy_course_b")
+    with pytest.raises(ValueError) as excinfo:
+        Solver(Model(), data, update_rule="adam")
+    message = str(excinfo.value)
+    assert "toy_course_b.optim: 'sgd', 'sign_step'; the rules Solver provides: 'sgd'" in message
+    assert "_helper" not in message and "'np'" not in message and "STEP" not in message
+    assert "update_rule=optim.adam" in message and "optim_module=optim" in message
+
+
+def test_a_package_without_optim_module_is_named(data, toy_package):
+    Model = toy_package("toy_course_c", optim_source=None)
+    assert Solver(Model(), data).update_rule is sgd
+    with pytest.raises(ValueError, match=r"toy_course_c\.optim \(no such module\)"):
+        Solver(Model(), data, update_rule="sign_step")
+
+
+def test_an_optim_module_that_fails_to_import_says_why(data, toy_package):
+    Model = toy_package("toy_course_d", optim_source="import no_such_module_anywhere\n")
+    with pytest.raises(ModuleNotFoundError, match="no_such_module_anywhere"):
+        Solver(Model(), data, update_rule="sign_step")
+
+
+def test_optim_module_is_searched_instead_of_the_models_package(data, toy_package):
+    toy_package("toy_course_e")
+    optim = importlib.import_module("toy_course_e.optim")
+    Notebook = type("Notebook", (), dict(vars(SoftmaxRegression)))
+    Notebook.__module__ = "__main__"                      # a class from a notebook cell
+    with pytest.raises(ValueError, match=r"__main__\.Notebook is in no student package"):
+        Solver(Notebook(), data, update_rule="sign_step")
+    solver = Solver(Notebook(), data, update_rule="sign_step", optim_module=optim)
+    assert solver.update_rule is optim.sign_step
+    with pytest.raises(ValueError, match=r"toy_course_e\.optim: 'sgd', 'sign_step'"):
+        Solver(SoftmaxRegression(), data, update_rule="adam", optim_module=optim)
+    with pytest.raises(TypeError, match="optim_module must be a module"):
+        Solver(SoftmaxRegression(), data, update_rule="sign_step", optim_module="toy_course_e.optim")
+
+
+def test_the_solver_imports_a_student_package_only_to_look_a_name_up():
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{REPO_ROOT!r}, {os.path.join(REPO_ROOT, "assignment2")!r}]
+        import numpy as np
+        import cs_utils.captioning_solver, cs_utils.solver
+        students = lambda: sorted(m for m in sys.modules if m.split(".")[0] in ("a1", "a2", "a3"))
+        assert students() == [], students()
+        from a2.fc_net import FullyConnectedNet
+        data = {{"X_train": np.zeros((4, 3)), "y_train": np.zeros(4, int),
+                 "X_val": np.zeros((2, 3)), "y_val": np.zeros(2, int)}}
+        model = FullyConnectedNet([4], input_dim=3, num_classes=2)
+        cs_utils.solver.Solver(model, data, update_rule=cs_utils.solver.sgd)
+        assert "a2.optim" not in sys.modules
+        solver = cs_utils.solver.Solver(model, data, update_rule="adam")
+        assert solver.update_rule is sys.modules["a2.optim"].adam
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
 def test_missing_data_is_named(data):
