@@ -8,6 +8,12 @@ from ..assignments import UnknownAssignmentError
 from .sandbox import MODES
 
 
+def add_gradebook_options(parser):
+    """--course and --db, for the commands that read an existing course's gradebook."""
+    parser.add_argument("--course", help="nbgrader course folder (default: grading/)")
+    parser.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cs_utils.instructor",
                                      description="Course release, autograding and demo.")
@@ -42,8 +48,7 @@ def main(argv=None):
     feedback.add_argument("assignment", help="e.g. assignment1")
     feedback.add_argument("--student", action="append", metavar="ID",
                           help="only this student (repeatable)")
-    feedback.add_argument("--course", help="nbgrader course folder (default: grading/)")
-    feedback.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
+    add_gradebook_options(feedback)
 
     grades = commands.add_parser("grades", help="the grade table (and a Canvas import file)")
     grades.add_argument("assignment", help="e.g. assignment1")
@@ -52,12 +57,10 @@ def main(argv=None):
     grades.add_argument("--roster", metavar="EXPORT",
                         help="a CSV exported from the Canvas gradebook: students are matched "
                              "to it by SIS login, SIS user id or Canvas id")
-    grades.add_argument("--course", help="nbgrader course folder (default: grading/)")
-    grades.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
+    add_gradebook_options(grades)
 
     check = commands.add_parser("check-gradebook", help="integrity check of a gradebook")
-    check.add_argument("--course", help="nbgrader course folder (default: grading/)")
-    check.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's SQLite)")
+    add_gradebook_options(check)
 
     demo = commands.add_parser("demo", help="the whole course cycle on generated data")
     demo.add_argument("--out", help="demo folder (default: demo/)")

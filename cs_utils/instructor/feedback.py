@@ -53,9 +53,11 @@ class GradesSoFar(GetGrades):
     """nbgrader's GetGrades, telling answers still to be graded by hand from zeros."""
 
     def _get_score(self, cell, resources):
-        super()._get_score(cell, resources)
+        # GetGrades._get_score, plus the mark, from the one lookup of the grade.
         grade = self.gradebook.find_grade(cell.metadata.nbgrader["grade_id"], self.notebook_id,
                                           self.assignment_id, self.student_id)
+        cell.metadata.nbgrader["score"] = grade.score
+        cell.metadata.nbgrader["points"] = grade.max_score
         if grade.manual_score is None and grade.auto_score is None:
             cell.metadata.nbgrader[UNGRADED] = True
 
