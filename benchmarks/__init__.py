@@ -7,13 +7,10 @@ are interleaved, so a machine that gets busier halfway through slows them all al
 and the median of the repeats is reported.
 """
 
-import contextlib
 import ctypes
 import glob
 import os
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -86,36 +83,3 @@ def format_table(header, rows):
         lines.append("  ".join(cells))
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
-
-
-def load_average():
-    """The 1, 5 and 15 minute load averages as text ("unknown" where there are none)."""
-    try:
-        return ", ".join(f"{load:.2f}" for load in os.getloadavg())
-    except (AttributeError, OSError):  # not on Windows
-        return "unknown"
-
-
-@contextlib.contextmanager
-def busy_processes(count):
-    """Keep ``count`` other processes spinning on the CPU while the block runs.
-
-    For measuring under load on purpose: each is a Python loop that does nothing, and
-    each is stopped (by its own handle) when the block ends, even on an error.
-    """
-    processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                 for _ in range(count)]
-    try:
-        if processes:
-            time.sleep(1.0)  # let them reach the CPU before the clock starts
-        yield processes
-    finally:
-        for process in processes:
-            process.kill()
-        for process in processes:
-            process.wait()
-
-
-def verdict(ratio, limit):
-    """The row of a target table: the ratio, its limit and whether it is within it."""
-    return [f"{ratio:.2f}", f"<= {limit:g}", "pass" if ratio <= limit else "FAIL"]

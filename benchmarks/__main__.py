@@ -3,7 +3,6 @@
 NAME is a module ``bench_NAME.py`` of this package; options after it go to that
 benchmark (``python -m benchmarks conv --help`` lists them). Benchmarks are measured
 on demand, never in the test suite. ``conv``: naive vs fast conv and pooling layers;
-``knn``: assignment 1's no-loop kNN distances against the matrix product they need;
 ``autograde``: submissions graded per minute with 1, 2 and all workers (minutes);
 ``accuracy_cells``: each accuracy cell's value over 20 training seeds in quick mode, for
 the reference and planted bugs, against its threshold (about 45 minutes on 2 cores).

@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled im2col, col2im and max pooling for ``cs_utils.fast_layers``.
+"""Compiled im2col and col2im for ``cs_utils.fast_layers``.
 
 Built by ``pip install -e .`` (setuptools runs Cython on this file). The functions
 have the same signatures and results as the pure-numpy ones in ``cs_utils.im2col``,
@@ -122,91 +122,4 @@ def col2im(const floating[:, ::1] cols, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H
                             else:
                                 for ow in range(ow_lo, ow_hi):
                                     dst[ow * stride + j - pad] += src[oh * Wo + ow]
-    return result
-
-
-# ------------------------------------------------------------- max pooling
-#
-# The index of a window's maximum is its offset i * pool_width + j in row-major order
-# (i down, j across), stored as a C int: the backward pass reads it instead of
-# searching the window again.
-
-def max_pool_forward(const floating[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t pw,
-                     Py_ssize_t stride, Py_ssize_t Ho, Py_ssize_t Wo):
-    """Maximum of every pooling window, and where in the window it is.
-
-    Inputs:
-    - x: C-contiguous float32 or float64 array of shape (N, C, H, W).
-    - ph, pw, stride: window height and width, and the step between windows.
-    - Ho, Wo: output height and width (already checked by the caller).
-
-    Returns a tuple of:
-    - out: (N, C, Ho, Wo), of the dtype of ``x``: the maximum of each window.
-    - first: (N, C, Ho, Wo) of np.intc: the offset i * pw + j of the window's first
-      maximum in row-major order (a later entry must be strictly larger to win).
-    """
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    dtype = np.float32 if floating is float else np.float64
-    out_array = np.empty((N, C, Ho, Wo), dtype=dtype)
-    first_array = np.empty((N, C, Ho, Wo), dtype=np.intc)
-    cdef floating[:, :, :, ::1] out = out_array
-    cdef int[:, :, :, ::1] first = first_array
-    cdef const floating *row
-    cdef floating best, value
-    cdef int where
-    cdef Py_ssize_t n, c, oh, ow, i, j
-    with nogil:
-        for n in range(N):
-            for c in range(C):
-                for oh in range(Ho):
-                    for ow in range(Wo):
-                        row = &x[n, c, oh * stride, ow * stride]
-                        best = row[0]
-                        where = 0
-                        for i in range(ph):
-                            for j in range(pw):
-                                value = row[i * W + j]
-                                if value > best:
-                                    best = value
-                                    where = <int>(i * pw + j)
-                        out[n, c, oh, ow] = best
-                        first[n, c, oh, ow] = where
-    return out_array, first_array
-
-
-def max_pool_backward(const floating[:, :, :, ::1] dout, const int[:, :, :, ::1] first,
-                      Py_ssize_t H, Py_ssize_t W, Py_ssize_t ph, Py_ssize_t pw,
-                      Py_ssize_t stride):
-    """Route each window's gradient to its first maximum.
-
-    Inputs:
-    - dout: C-contiguous float32 or float64 array of shape (N, C, Ho, Wo).
-    - first: (N, C, Ho, Wo) of np.intc, as returned by :func:`max_pool_forward`.
-    - H, W: height and width of the pooled input.
-    - ph, pw, stride: as for :func:`max_pool_forward`.
-
-    Returns dx of shape (N, C, H, W), of the dtype of ``dout``: every window adds its
-    upstream gradient to the input at its first maximum (a sum where overlapping
-    windows share that input); zero elsewhere.
-    """
-    cdef Py_ssize_t N = dout.shape[0], C = dout.shape[1], Ho = dout.shape[2], Wo = dout.shape[3]
-    dtype = np.float32 if floating is float else np.float64
-    # Windows that tile the input cover every pixel once: each band of ph rows is
-    # zeroed just before its windows write into it, and no separate pass is needed.
-    cdef bint tiles = ph == stride and pw == stride and Ho * ph == H and Wo * pw == W
-    result = np.empty((N, C, H, W), dtype=dtype) if tiles else np.zeros((N, C, H, W), dtype=dtype)
-    cdef floating[:, :, :, ::1] dx = result
-    cdef floating *band
-    cdef Py_ssize_t n, c, oh, ow, k, where
-    with nogil:
-        for n in range(N):
-            for c in range(C):
-                for oh in range(Ho):
-                    band = &dx[n, c, oh * stride, 0]
-                    if tiles:
-                        for k in range(ph * W):
-                            band[k] = 0
-                    for ow in range(Wo):
-                        where = first[n, c, oh, ow]
-                        band[(where // pw) * W + ow * stride + where % pw] += dout[n, c, oh, ow]
     return result

@@ -11,22 +11,20 @@ every patch the kernel visits into a column of a matrix of shape
 is the convolution of every image with every filter, done by the BLAS library. The
 backward pass is two more matrix products (for ``dw`` and for the gradient of the
 columns) and ``col2im``, which adds the gradient of each column entry back onto the
-pixel it was copied from. The columns are built for a few images at a time, about
-16 MB (CHUNK_BYTES), and used while they are still in the processor's cache: that is faster
+pixel it was copied from. The columns are built for a few images at a time, a few
+megabytes, and used while they are still in the processor's cache: that is faster
 than one product over the whole batch, and needs far less memory.
 
-*Max pooling* makes no copy of the input. The compiled kernel visits every window once,
-writing its maximum and the offset of that maximum within the window; the numpy
-version takes, for each offset (i, j) of the window, the strided view of the input
-that holds entry (i, j) of every window, and combines these views elementwise. Both
-work alike for windows that tile the input (2x2 with stride 2, the usual case), that
-overlap, or that leave gaps. The backward pass routes each window's gradient to ONE
-input, the first maximum in row-major order when several entries tie, like the naive
-layer does, using the offsets the forward pass stored.
+*Max pooling* with square windows that tile the input (2x2 with stride 2 on an even
+size, the usual case) needs no copy: a reshape gives, for each position in the window,
+a strided view of the input, and the output is their elementwise maximum. Other
+windows (overlapping ones, or ones that do not tile the input) go through ``im2col``.
+The backward pass routes each window's gradient to ONE input, the first maximum in
+row-major order when several entries tie, like the naive layer does.
 
 Backends
 --------
-im2col, col2im and the two pooling kernels come in two versions with the same results:
+im2col and col2im come in two versions with the same results:
 
 - ``"cython"``: compiled from ``cs_utils/_im2col_cython.pyx`` by
   ``python -m pip install -e .`` in the course folder (needs a C compiler);
@@ -154,13 +152,9 @@ def _check_images(x, layer):
 
 # The columns are built a few images at a time, about this many bytes at once: small
 # enough to stay in the processor's cache between im2col and the matrix product that
-# reads them, and to keep the memory use small; big enough for an efficient product,
-# and few enough products: each one wakes the BLAS library's threads, which costs
-# little on idle cores but a lot when other programs keep the cores busy (16 MiB took
-# 0.6x to 0.9x the time of 4 MiB on a busy 2-core machine for a CIFAR batch, and no
-# longer on an idle one: `python -m benchmarks conv --busy 2`).
+# reads them, and to keep the memory use small; big enough for an efficient product.
 # None builds the columns of the whole batch at once (one matrix product).
-CHUNK_BYTES = 16 * 2**20
+CHUNK_BYTES = 4 * 2**20
 
 
 def _chunks(N, bytes_per_image):
@@ -278,17 +272,16 @@ def max_pool_forward_fast(x, pool_param):
     - x: input data of shape (N, C, H, W).
     - pool_param: dict with 'pool_height', 'pool_width' and 'stride'. No padding.
 
-    Any valid windows are pooled in one vectorized pass (compiled, or a few numpy
-    passes per window offset): square windows that tile the input, overlapping ones and
-    ones with gaps between them alike. (H - pool_height) must be divisible by the
-    stride, and likewise for the width; otherwise a ValueError says so.
+    Square windows that tile the input (pool_height == pool_width == stride, dividing
+    H and W) take a reshape fast path; any other valid windows, overlapping ones
+    included, go through im2col. (H - pool_height) must be divisible by the stride,
+    and likewise for the width; otherwise a ValueError says so.
 
     Returns a tuple of:
     - out: output of shape (N, C, H', W') with H' = 1 + (H - pool_height) // stride
       and W' = 1 + (W - pool_width) // stride, float32 if x is, else float64.
-    - cache: (x.shape, out.dtype, first, (pool_height, pool_width, stride), kernels)
-      for max_pool_backward_fast, where first, of shape (N, C, H', W'), holds the
-      offset i * pool_width + j (row-major) of each window's first maximum.
+    - cache: for max_pool_backward_fast: ("reshape", x, out, pool_param) or
+      ("im2col", x, out, pool_param, kernels).
     """
     layer = "max_pool_forward_fast"
     ph = integer_at_least(pool_param["pool_height"], "pool_param['pool_height']")
@@ -296,13 +289,53 @@ def max_pool_forward_fast(x, pool_param):
     stride = integer_at_least(pool_param["stride"], "pool_param['stride']")
     x = np.asarray(x)
     _check_images(x, layer)
-    x = np.ascontiguousarray(x, dtype=_float_dtype(x))  # no copy if it already is
+    x = np.ascontiguousarray(x, dtype=_float_dtype(x))
     N, C, H, W = x.shape
     Ho = _output_size(H, ph, 0, stride, "height", layer)
     Wo = _output_size(W, pw, 0, stride, "width", layer)
+
+    if ph == pw == stride and H % ph == 0 and W % pw == 0:
+        # windows[n, c, a, i, b, j] = x[n, c, a * ph + i, b * pw + j]: a view.
+        windows = x.reshape(N, C, Ho, ph, Wo, pw)
+        out = _elementwise_max([windows[:, :, :, i, :, j] for i in range(ph) for j in range(pw)])
+        return out, ("reshape", x, out, pool_param)
+
     kernels = _kernels
-    out, first = kernels.max_pool_forward(x, ph, pw, stride, Ho, Wo)
-    return out, (x.shape, out.dtype, first, (ph, pw, stride), kernels)
+    out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    for part in _chunks(N, ph * pw * C * Ho * Wo * x.dtype.itemsize):
+        # Each channel of each image is pooled alone: N*C one-channel images.
+        n = part.stop - part.start
+        cols = kernels.im2col(x[part].reshape(n * C, 1, H, W), ph, pw, 0, stride, Ho, Wo)
+        out[part] = _elementwise_max(cols).reshape(n, C, Ho, Wo)
+    return out, ("im2col", x, out, pool_param, kernels)
+
+
+def _elementwise_max(rows):
+    """Elementwise maximum of a sequence of equally shaped arrays, in a new array.
+
+    Elementwise passes over whole arrays are much faster in numpy than a max over
+    the short, strided window axes.
+    """
+    out = np.array(rows[0], copy=True)
+    for row in rows[1:]:
+        np.maximum(out, row, out=out)
+    return out
+
+
+def _route_to_first_max(rows, out, dout, grads):
+    """Give each window's gradient to its first maximum.
+
+    rows[k] holds the k-th entry (in row-major order) of every window, out the windows'
+    maxima, dout their upstream gradients, all of one shape; the gradient for rows[k]
+    is written into grads[k] (zero elsewhere, which grads must already hold).
+    """
+    unclaimed = np.ones(out.shape, dtype=bool)
+    first = np.empty(out.shape, dtype=bool)
+    for row, grad in zip(rows, grads):
+        np.equal(row, out, out=first)
+        first &= unclaimed        # a maximum of a window no earlier entry claimed
+        np.copyto(grad, dout, where=first)
+        unclaimed ^= first        # those windows are claimed now
 
 
 def max_pool_backward_fast(dout, cache):
@@ -316,13 +349,34 @@ def max_pool_backward_fast(dout, cache):
     - dout: upstream gradient of shape (N, C, H', W').
     - cache: the cache returned by max_pool_forward_fast.
 
-    Returns dx, the gradient with respect to x, of shape (N, C, H, W), of the dtype
-    of the forward pass's output.
+    Returns dx, the gradient with respect to x, of shape (N, C, H, W).
     """
-    (_, _, H, W), dtype, first, (ph, pw, stride), kernels = cache
+    path, x, out, pool_param = cache[:4]
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    Ho, Wo = out.shape[2:]
     dout = np.asarray(dout)
-    if dout.shape != first.shape:
+    if dout.shape != out.shape:
         raise ValueError(f"max_pool_backward_fast: dout must have the output's shape "
-                         f"{first.shape}, got {dout.shape}")
-    dout = np.ascontiguousarray(dout, dtype=dtype)  # no copy if it already is
-    return kernels.max_pool_backward(dout, first, H, W, ph, pw, stride)
+                         f"{out.shape}, got {dout.shape}")
+
+    if path == "reshape":
+        windows = x.reshape(N, C, Ho, ph, Wo, pw)
+        dx = np.zeros(windows.shape, dtype=x.dtype)
+        offsets = [(i, j) for i in range(ph) for j in range(pw)]  # row-major order
+        _route_to_first_max([windows[:, :, :, i, :, j] for i, j in offsets], out, dout,
+                            [dx[:, :, :, i, :, j] for i, j in offsets])
+        return dx.reshape(N, C, H, W)
+
+    kernels = cache[4]
+    dx = np.empty(x.shape, dtype=x.dtype)
+    # Rebuild the columns, a few images at a time, rather than keep them: they are
+    # ph * pw / stride**2 times the size of x.
+    for part in _chunks(N, ph * pw * C * Ho * Wo * x.dtype.itemsize):
+        n = part.stop - part.start
+        cols = kernels.im2col(x[part].reshape(n * C, 1, H, W), ph, pw, 0, stride, Ho, Wo)
+        dcols = np.zeros(cols.shape, dtype=x.dtype)
+        _route_to_first_max(cols, out[part].reshape(-1), dout[part].reshape(-1), dcols)
+        dx_part = kernels.col2im(dcols, n * C, 1, H, W, ph, pw, 0, stride, Ho, Wo)
+        dx[part] = dx_part.reshape(n, C, H, W)
+    return dx

@@ -1,4 +1,4 @@
-"""im2col, col2im and max pooling in pure numpy: the fallback for the compiled extension.
+"""im2col and col2im in pure numpy: the fallback for the compiled extension.
 
 A convolution is a matrix product once every patch of the input the kernel visits is
 laid out as a column. For an input ``x`` of shape (N, C, H, W), a kernel of HH x WW,
@@ -10,9 +10,6 @@ so that the matrix product ``w.reshape(F, -1) @ cols`` convolves every image wit
 every filter. ``col2im`` is the adjoint: it adds every column entry back onto the
 pixel it was copied from, which is how the backward pass turns the gradient of the
 columns into the gradient of the image.
-
-The pooling kernels, :func:`max_pool_forward` and :func:`max_pool_backward`, find each
-window's first maximum and route its gradient there, without copying any window.
 
 ``cs_utils.fast_layers`` uses the compiled versions in ``cs_utils._im2col_cython`` when
 they are built and these otherwise. Both have the same signatures and results.
@@ -69,74 +66,3 @@ def col2im(cols, N, C, H, W, HH, WW, pad, stride, Ho, Wo):
     if pad:
         return np.ascontiguousarray(dxpad[:, :, pad : pad + H, pad : pad + W])
     return dxpad
-
-
-# ------------------------------------------------------------- max pooling
-
-def _window_offsets(x, ph, pw, stride, Ho, Wo):
-    """For each offset (i, j) of a pooling window, in row-major order, the strided view
-    ``x[..., i + stride * oh, j + stride * ow]`` of shape (N, C, Ho, Wo): no copy."""
-    rows = (Ho - 1) * stride + 1
-    cols = (Wo - 1) * stride + 1
-    return [x[:, :, i:i + rows:stride, j:j + cols:stride] for i in range(ph) for j in range(pw)]
-
-
-def max_pool_forward(x, ph, pw, stride, Ho, Wo):
-    """Maximum of every pooling window, and where in the window it is.
-
-    Inputs:
-    - x: array of shape (N, C, H, W).
-    - ph, pw, stride: window height and width, and the step between windows.
-    - Ho, Wo: output height and width (the caller checks that they are whole).
-
-    A few elementwise passes per window offset, each over all the windows at once:
-    windows that overlap or leave gaps cost no more than ones that tile the input.
-
-    Returns a tuple of:
-    - out: (N, C, Ho, Wo), of the dtype of ``x``: the maximum of each window.
-    - first: (N, C, Ho, Wo) integers (int8 for windows of up to 127 entries, else
-      np.intc): the offset i * pw + j of the window's first maximum in row-major
-      order (a later entry must be strictly larger to win).
-    """
-    views = _window_offsets(x, ph, pw, stride, Ho, Wo)
-    out = np.array(views[0], copy=True)
-    index_type = np.int8 if ph * pw <= 127 else np.intc
-    first = np.zeros(out.shape, dtype=index_type)
-    larger = np.empty(out.shape, dtype=bool)
-    for k, view in enumerate(views[1:], start=1):
-        np.greater(view, out, out=larger)
-        np.maximum(out, view, out=out)
-        # np.where rather than a masked copy: its speed does not depend on the pattern.
-        first = np.where(larger, index_type(k), first)
-    return out, first
-
-
-def max_pool_backward(dout, first, H, W, ph, pw, stride):
-    """Route each window's gradient to its first maximum.
-
-    Inputs:
-    - dout: array of shape (N, C, Ho, Wo), finite.
-    - first: (N, C, Ho, Wo) integer offsets, as returned by :func:`max_pool_forward`.
-    - H, W: height and width of the pooled input.
-    - ph, pw, stride: as for :func:`max_pool_forward`.
-
-    Returns dx of shape (N, C, H, W), of the dtype of ``dout``: every window adds its
-    upstream gradient to the input at its first maximum (a sum where overlapping
-    windows share that input); zero elsewhere.
-    """
-    N, C, Ho, Wo = dout.shape
-    tiles = ph == pw == stride and Ho * ph == H and Wo * pw == W
-    overlap = ph > stride or pw > stride
-    # Windows that tile the input write every pixel below: no zeroing pass needed.
-    dx = np.empty((N, C, H, W), dtype=dout.dtype) if tiles else np.zeros((N, C, H, W), dout.dtype)
-    chosen = np.empty(first.shape, dtype=bool)
-    share = np.empty(dout.shape, dtype=dout.dtype) if overlap else None
-    # Within one offset no two windows share an input: one pass per offset is exact.
-    for k, view in enumerate(_window_offsets(dx, ph, pw, stride, Ho, Wo)):
-        np.equal(first, k, out=chosen)
-        if overlap:
-            np.multiply(dout, chosen, out=share)  # dout where chosen, else 0
-            view += share
-        else:
-            np.multiply(dout, chosen, out=view)
-    return dx

@@ -53,12 +53,12 @@ MUTANT_TABLE = [
      "            dists = np.array([np.sqrt(np.maximum(sq[i], 0.0)) for i in range(sq.shape[0])])\n",
      {"test_knn_no_loops"}),
     ("no_loops_with_a_loop_over_coordinates", KNN,
-     "            test_sq = np.einsum(\"ij,ij->i\", X, X)[:, None]\n",
+     "            test_sq = np.sum(X * X, axis=1)[:, None]\n",
      "            diffs = np.zeros((X.shape[0], self.X_train.shape[0]))\n"
      "            for k in range(X.shape[1]):\n"
      "                diffs += (X[:, k:k + 1] - self.X_train[None, :, k]) ** 2\n"
      "            return np.sqrt(diffs)\n"
-     "            test_sq = np.einsum(\"ij,ij->i\", X, X)[:, None]\n",
+     "            test_sq = np.sum(X * X, axis=1)[:, None]\n",
      {"test_knn_no_loops"}),
     ("vote_tie_to_first_seen", KNN,
      "y_pred[i] = np.argmax(np.bincount(closest_y))",
@@ -87,8 +87,8 @@ MUTANT_TABLE = [
 ]
 
 
-L2_NO_LOOPS = ("            test_sq = np.einsum(\"ij,ij->i\", X, X)[:, None]\n"
-               "            train_sq = np.einsum(\"ij,ij->i\", self.X_train, self.X_train)[None, :]\n"
+L2_NO_LOOPS = ("            test_sq = np.sum(X * X, axis=1)[:, None]\n"
+               "            train_sq = np.sum(self.X_train * self.X_train, axis=1)[None, :]\n"
                "            sq = test_sq - 2.0 * (X @ self.X_train.T) + train_sq\n"
                "            dists = np.sqrt(np.maximum(sq, 0.0))\n")
 

@@ -121,13 +121,11 @@ def first_max_position(window):
     return best
 
 
-def max_pool_loops(x, dout, ph, pw, stride, offsets=False):
-    """Forward output and the gradient routed to each window's first maximum; with
-    offsets=True also the row-major offset p * pw + q of that maximum in its window."""
+def max_pool_loops(x, dout, ph, pw, stride):
+    """Forward output and the gradient routed to each window's first maximum."""
     N, C, H, W = x.shape
     Ho, Wo = (H - ph) // stride + 1, (W - pw) // stride + 1
     out = np.zeros((N, C, Ho, Wo))
-    first = np.zeros((N, C, Ho, Wo), dtype=int)
     dx = np.zeros(x.shape)
     for n in range(N):
         for c in range(C):
@@ -136,10 +134,9 @@ def max_pool_loops(x, dout, ph, pw, stride, offsets=False):
                     window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
                     p, q = first_max_position(window)
                     out[n, c, i, j] = window[p, q]
-                    first[n, c, i, j] = p * pw + q
                     if dout is not None:
                         dx[n, c, i * stride + p, j * stride + q] += dout[n, c, i, j]
-    return (out, dx, first) if offsets else (out, dx)
+    return out, dx
 
 
 # ------------------------------------------------------- the extension
@@ -320,26 +317,25 @@ def test_conv_rejects_invalid_shapes(backend, x_shape, w_shape, conv_param, mess
 # -------------------------------------------------------- max pooling
 
 POOL_CASES = [
-    # x shape, pool_height, pool_width, stride, what the windows do
-    ((2, 3, 8, 6), 2, 2, 2, "tile"),        # square windows tiling the input
-    ((1, 2, 9, 6), 3, 3, 3, "tile"),
-    ((2, 2, 7, 9), 3, 3, 2, "overlap"),     # overlapping windows, odd sizes
-    ((2, 2, 5, 6), 2, 3, 1, "overlap"),     # overlapping, non-square
-    ((1, 3, 8, 8), 2, 2, 3, "gaps"),        # gaps between the windows
-    ((2, 2, 8, 6), 4, 2, 2, "overlap"),     # non-square windows
-    ((2, 3, 5, 7), 1, 1, 1, "tile"),        # one-pixel windows: the identity
-    ((2, 2, 5, 7), 5, 7, 1, "tile"),        # one window over the whole image
+    # x shape, pool_height, pool_width, stride, the path taken
+    ((2, 3, 8, 6), 2, 2, 2, "reshape"),     # square windows tiling the input
+    ((1, 2, 9, 6), 3, 3, 3, "reshape"),
+    ((2, 2, 7, 9), 3, 3, 2, "im2col"),      # overlapping windows
+    ((2, 2, 5, 6), 2, 3, 1, "im2col"),      # overlapping, non-square
+    ((1, 3, 8, 8), 2, 2, 3, "im2col"),      # gaps between the windows
+    ((2, 2, 8, 6), 4, 2, 2, "im2col"),      # non-square windows
     ((1, 2, 7, 8), 2, 2, 2, None),          # odd height: invalid, see the next test
 ]
 VALID_POOL_CASES = [case for case in POOL_CASES if case[-1]]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("x_shape, ph, pw, stride, windows", VALID_POOL_CASES)
-def test_max_pool_matches_loops(backend, rng, x_shape, ph, pw, stride, windows, dtype):
+@pytest.mark.parametrize("x_shape, ph, pw, stride, path", VALID_POOL_CASES)
+def test_max_pool_matches_loops(backend, chunks, rng, x_shape, ph, pw, stride, path, dtype):
     x = rng.standard_normal(x_shape).astype(dtype)
     pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     out, cache = fast_layers.max_pool_forward_fast(x, pool_param)
+    assert cache[0] == path
     dout = rng.standard_normal(out.shape).astype(dtype)
     out_ref, dx_ref = max_pool_loops(x, dout, ph, pw, stride)
     assert out.dtype == dtype
@@ -348,9 +344,9 @@ def test_max_pool_matches_loops(backend, rng, x_shape, ph, pw, stride, windows, 
     assert_close(dx, dx_ref.astype(dtype), dtype)
 
 
-@pytest.mark.parametrize("x_shape, ph, pw, stride, windows", VALID_POOL_CASES)
-def test_max_pool_routes_tied_maxima_to_one_element(backend, rng, x_shape, ph, pw, stride,
-                                                    windows):
+@pytest.mark.parametrize("x_shape, ph, pw, stride, path", VALID_POOL_CASES)
+def test_max_pool_routes_tied_maxima_to_one_element(backend, chunks, rng, x_shape, ph, pw, stride,
+                                                    path):
     """With many ties, each window's gradient goes to its first maximum only."""
     x = rng.integers(0, 3, size=x_shape).astype(np.float64)  # few values: ties everywhere
     pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
@@ -375,9 +371,9 @@ def test_max_pool_routes_tied_maxima_to_one_element(backend, rng, x_shape, ph, p
     assert np.count_nonzero(dx) <= out.size
 
 
-@pytest.mark.parametrize("x_shape, ph, pw, stride, windows", VALID_POOL_CASES)
+@pytest.mark.parametrize("x_shape, ph, pw, stride, path", VALID_POOL_CASES)
 def test_max_pool_backward_matches_numerical_gradients(backend, rng, x_shape, ph, pw, stride,
-                                                       windows):
+                                                       path):
     # Distinct values far apart, so a step of h never changes which entry is the max.
     x = rng.permutation(np.prod(x_shape)).reshape(x_shape) * 0.1
     pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
@@ -398,72 +394,6 @@ def test_max_pool_leaves_its_inputs_alone(backend, rng):
         dout = rng.standard_normal(out.shape)
         dout.flags.writeable = False
         fast_layers.max_pool_backward_fast(dout, cache)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("x_shape, ph, pw, stride, windows", VALID_POOL_CASES)
-def test_pool_kernels_follow_the_definition(backend, rng, x_shape, ph, pw, stride, windows,
-                                            dtype):
-    """The kernels themselves: each window's maximum, the row-major offset of its first
-    maximum (few distinct values: ties everywhere) and the gradient routed there."""
-    kernels = fast_layers._kernels
-    N, C, H, W = x_shape
-    Ho, Wo = (H - ph) // stride + 1, (W - pw) // stride + 1
-    x = rng.integers(-2, 2, size=x_shape).astype(dtype)
-    out, first = kernels.max_pool_forward(x, ph, pw, stride, Ho, Wo)
-    assert out.shape == first.shape == (N, C, Ho, Wo)
-    assert out.dtype == dtype and np.issubdtype(first.dtype, np.integer)
-    dout = rng.standard_normal(out.shape).astype(dtype)
-    out_ref, dx_ref, first_ref = max_pool_loops(x, dout, ph, pw, stride, offsets=True)
-    np.testing.assert_array_equal(first, first_ref)
-    np.testing.assert_array_equal(out, out_ref.astype(dtype))
-    dx = kernels.max_pool_backward(dout, first, H, W, ph, pw, stride)
-    assert dx.shape == x_shape and dx.dtype == dtype
-    assert_close(dx, dx_ref.astype(dtype), dtype)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_max_pool_accepts_non_contiguous_inputs(backend, rng, dtype):
-    """A transposed x, a strided dout, and a dout of another dtype give the same results."""
-    for x_shape, ph, pw, stride, _ in VALID_POOL_CASES:
-        x = rng.standard_normal(x_shape[:2] + x_shape[:1:-1]).astype(dtype).transpose(0, 1, 3, 2)
-        assert not x.flags.c_contiguous and x.shape == x_shape
-        pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
-        out, cache = fast_layers.max_pool_forward_fast(x, pool_param)
-        wide = rng.standard_normal(out.shape[:3] + (2 * out.shape[3],))
-        dout = wide[..., ::2]                           # float64, not contiguous
-        dx = fast_layers.max_pool_backward_fast(dout, cache)
-        out_ref, dx_ref = max_pool_loops(x, dout.astype(dtype), ph, pw, stride)
-        assert out.dtype == dx.dtype == dtype
-        np.testing.assert_array_equal(out, out_ref.astype(dtype))
-        assert_close(dx, dx_ref.astype(dtype), dtype)
-
-
-def test_backends_agree_on_pooling_a_cifar_sized_batch(rng):
-    """Same maxima and chosen offsets, bit for bit, with many ties; the same gradients
-    (bit for bit where windows do not overlap; overlapping ones add up in another order)."""
-    _require_compiled()
-    x = np.round(rng.standard_normal((8, 16, 32, 32)), 1).astype(np.float32)
-    for size, stride in ((2, 2), (4, 2), (3, 1)):
-        pool_param = {"pool_height": size, "pool_width": size, "stride": stride}
-        Ho = (32 - size) // stride + 1
-        dout = rng.standard_normal((8, 16, Ho, Ho)).astype(np.float32)
-        results = {}
-        previous = fast_layers.BACKEND
-        try:
-            for name in ("cython", "numpy"):
-                fast_layers.use_backend(name)
-                out, cache = fast_layers.max_pool_forward_fast(x, pool_param)
-                results[name] = (out, cache[2], fast_layers.max_pool_backward_fast(dout, cache))
-        finally:
-            fast_layers.use_backend(previous)
-        for a, b_ in zip(results["cython"][:2], results["numpy"][:2]):
-            np.testing.assert_array_equal(a, b_)
-        dx, dx_numpy = results["cython"][2], results["numpy"][2]
-        if size == stride:
-            np.testing.assert_array_equal(dx, dx_numpy)
-        else:
-            assert_close(dx, dx_numpy, np.float32)
 
 
 @pytest.mark.parametrize("x_shape, pool_param, message", [
