@@ -242,7 +242,7 @@ class Grader:
     def finish(self, report, job, result):
         """Check the executed notebooks, commit the grades and journal row, then write
         the report and the feedback."""
-        report.isolation = result.isolation
+        report.isolation = result.isolation if result.executed else None
         report.notebook_seconds = dict(result.notebook_seconds)
         notebooks = {}
         for name in self.assignment.notebooks:
@@ -273,7 +273,10 @@ class Grader:
         commit_grades(self.course.db_url, self.course_id, self.assignment, report.student,
                       notebooks, report.zip_sha256, self.run_id)
         self.write_report(report)
-        if not self.write_feedback(report.student, report.problem):
+        if not any(nb is not None for nb in notebooks.values()):
+            # Nothing was graded, so there is no feedback to write, now or later.
+            mark_feedback_done(self.course.db_url, self.assignment.name, report.student)
+        elif not self.write_feedback(report.student, report.problem):
             self.write_report(report)  # now with the feedback problem
 
     def write_feedback(self, student, problem):
@@ -281,7 +284,8 @@ class Grader:
         try:
             self.feedback.write(self.assignment.name, student)
         except FeedbackError as exc:
-            problem(f"feedback could not be written: {exc}")
+            self.log(f"{student}: nbgrader could not write the feedback:\n{exc.log}")
+            problem(f"feedback could not be written ({exc}); run autograde again to retry")
             return False
         mark_feedback_done(self.course.db_url, self.assignment.name, student)
         return True

@@ -159,8 +159,27 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/]+)+[\\/]?")
+
+
+def log_summary(log):
+    """The last line of nbgrader's log that says what went wrong, with every path cut
+    to its last part: fit for a report that reaches a student."""
+    lines = [line.strip() for line in log.splitlines()
+             if line.strip() and not line.strip().startswith(("File ", "Traceback", "^", "~"))]
+    last = lines[-1] if lines else "no reason given"
+    return _PATH.sub(lambda match: match.group().rstrip("/\\").replace("\\", "/")
+                     .rsplit("/", 1)[-1], last)[:300]
+
+
 class FeedbackError(RuntimeError):
-    """nbgrader could not write a student's feedback; the message holds its log."""
+    """nbgrader could not write a student's feedback. The message is one line without
+    a traceback or a path of the grader's (it goes into the student's report); ``log``
+    holds nbgrader's log, for the instructor."""
+
+    def __init__(self, log):
+        super().__init__(log_summary(log))
+        self.log = log
 
 
 class FeedbackWriter:

@@ -74,20 +74,20 @@ def source_support_files(course, assignment):
 
 
 def build_job(course, assignment, student, config, report, limits, isolation):
-    """Sanitize the student's notebooks; problems go into ``report``."""
+    """Sanitize the student's notebooks (the release's copy of each one that is
+    missing); problems go into ``report``."""
     folder = course.path("submitted", student, assignment.name)
     files = {**source_support_files(course, assignment), **submitted_files(folder)}
     notebooks = {}
     for name in assignment.notebooks:
         path = folder / f"{name}.ipynb"
-        if not path.exists():
-            continue
         release_nb = nbformat.read(course.path("release", assignment.name, f"{name}.ipynb"),
                                    as_version=4)
         resources = {"nbgrader": {"notebook": name, "assignment": assignment.name,
                                   "student": student, "db_url": course.db_url}}
+        handed_in = nbformat.read(path, as_version=4) if path.exists() else None
         try:
-            nb = sanitize(nbformat.read(path, as_version=4), release_nb, resources, config,
+            nb = sanitize(handed_in, release_nb, resources, config,
                           lambda text, name=name: report.problem(f"{name}.ipynb: {text}"))
         except UngradableNotebook as exc:
             report.problem(f"{name}.ipynb: {exc}; it gets no points")
@@ -211,6 +211,10 @@ def describe_run(name, status, nb, limits):
         lines.append(f"the kernel died or stopped responding during "
                      f"{where(status.get('cell', -1))} (memory limit, os._exit or a crash); "
                      f"the cells after it get no points")
+    if status.get("stopped_at") is not None:
+        lines.append(f"{where(status['stopped_at'])} killed the process that runs the "
+                     f"notebook (os.kill on its parent process, say); the cells before it "
+                     f"were graded, it and the cells after it get no points")
     if status.get("memory_limit_reached"):
         lines.append(f"the memory limit of the submission "
                      f"({limits.memory_per_submission / 1024 ** 2:g} MiB, all its processes "
@@ -225,6 +229,10 @@ def describe_run(name, status, nb, limits):
                     index != status.get("deadline_cell"):
                 lines.append(f"{where(index)} hit the per-cell time limit "
                              f"({limits.seconds_per_cell:g} s)")
+            elif output.get("ename") == "SystemExit":
+                lines.append(f"{where(index)} called sys.exit() (or raised SystemExit): in "
+                             f"a notebook that stops only the cell, so the rest of that "
+                             f"cell did not run and it counts as failed")
             elif output.get("ename") == "MemoryError":
                 lines.append(f"{where(index)} ran out of memory (limit "
                              f"{limits.memory_bytes / 1024 ** 3:g} GiB per process)")

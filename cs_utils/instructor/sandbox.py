@@ -28,7 +28,15 @@ Folder of one submission's job (``job``), and where the sandbox sees it::
     job/<assignment>/   the student's files, read-write      /sandbox/<assignment>
     job/in/             the notebook to run and its spec, ro  /sandbox/in
     job/out/            the executed notebook and status      /sandbox/out
+    job/progress/       the worker's progress log (the grader's
+                        uid only; see sandbox_worker.py)      /sandbox/progress
     job/home/           HOME of the student code              /sandbox/home
+    job/worker.log      what the worker printed               (not in the sandbox)
+
+When student code kills the worker (``os.kill`` on its parent), the notebook is put
+together from the progress log: the cells that finished keep their outputs, the cell
+that was running is named in the status (``stopped_at``) and gets no points, and so do
+the cells after it.
 """
 
 import functools
@@ -44,7 +52,10 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import nbformat
+
 from . import cgroups
+from .sandbox_worker import not_run_output
 
 LOG = logging.getLogger(__name__)
 
@@ -232,6 +243,7 @@ def bwrap_command(job, assignment_name, read_only, user_namespace):
                  "--bind", str(job / assignment_name), str(inside / assignment_name),
                  "--ro-bind", str(job / "in"), str(inside / "in"),
                  "--bind", str(job / "out"), str(inside / "out"),
+                 "--bind", str(job / "progress"), str(inside / "progress"),
                  "--bind", str(job / "home"), str(inside / "home"),
                  "--ro-bind", str(WORKER), str(inside / "worker.py"),
                  "--chdir", str(inside / assignment_name), "--clearenv"])
@@ -239,13 +251,15 @@ def bwrap_command(job, assignment_name, read_only, user_namespace):
 
 
 def prepare_job_folders(job, assignment_name, uid):
-    """Create in/, out/ and home/; hand the student's folder, out/ and home/ to ``uid``.
+    """Create in/, out/, progress/ and home/; hand the student's folder, out/ and home/
+    to ``uid``.
 
     ``job`` itself stays the grader's (0711): the uid cannot rename or replace the
-    folders in it, only write inside its own.
+    folders in it, only write inside its own. progress/ stays the grader's (0700).
     """
     for name in ("in", "out", "home", "home/tmp"):
         (job / name).mkdir(parents=True, exist_ok=True)
+    (job / "progress").mkdir(mode=0o700, exist_ok=True)
     if uid is None:
         return
     job.chmod(0o711)
@@ -260,6 +274,7 @@ def run_notebook(job, assignment_name, notebook, limits, mode, read_only=(), log
 
     The status holds the worker's findings (``kernel_died``, ``timed_out``,
     ``truncated``, ``error``), ``killed`` when the run was stopped from outside,
+    ``stopped_at`` (the index of the cell during which the worker itself was killed),
     ``cgroup`` ("v1", "v2" or None when the run had none) and ``memory_limit_reached``
     (the kernel killed a process for the submission's total memory).
     """
@@ -275,9 +290,11 @@ def run_notebook(job, assignment_name, notebook, limits, mode, read_only=(), log
     spec = {"notebook": str(inside / "in" / f"{notebook}.ipynb"),
             "output": str(inside / "out" / f"{notebook}.ipynb"),
             "status": str(inside / "out" / f"{notebook}.status.json"),
+            "progress": str(inside / "progress" / f"{notebook}.jsonl"),
             "cwd": str(inside / assignment_name), "uid": uid, **asdict(limits)}
     (job / "in" / f"{notebook}.spec.json").write_text(json.dumps(spec))
     (job / "out" / f"{notebook}.ipynb").unlink(missing_ok=True)
+    (job / "progress" / f"{notebook}.jsonl").unlink(missing_ok=True)
     worker = str(inside / "worker.py") if mode.startswith("bwrap") else str(WORKER)
     env = clean_env(inside / "home")
     if mode.startswith("bwrap"):
@@ -289,17 +306,21 @@ def run_notebook(job, assignment_name, notebook, limits, mode, read_only=(), log
         command = [sys.executable, worker, str(job / "in" / f"{notebook}.spec.json")]
     group = cgroups.create(limits)
     status = {"killed": None, "cgroup": group.version if group else None,
-              "memory_limit_reached": False}
+              "memory_limit_reached": False, "stopped_at": None}
     timeout = limits.seconds_per_notebook + GRACE_SECONDS
+    log_path = job / "worker.log"
     try:
-        proc = subprocess.Popen(group.wrap(command) if group else command,
-                                cwd=job / assignment_name, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        # The worker's output goes to a file and the wait is on the worker itself:
+        # processes it leaves behind (the kernel of a killed worker) may hold a pipe
+        # open until the time limit.
+        with open(log_path, "wb") as worker_log:
+            proc = subprocess.Popen(group.wrap(command) if group else command,
+                                    cwd=job / assignment_name, env=env, stdout=worker_log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            output, _ = proc.communicate(timeout=timeout)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             status["killed"] = f"still running {timeout:g} s after it started"
-            output = b""
         finally:
             _kill_everything(proc, uid, group)
         status["memory_limit_reached"] = bool(group and group.memory_limit_reached())
@@ -307,7 +328,7 @@ def run_notebook(job, assignment_name, notebook, limits, mode, read_only=(), log
         if group:
             group.remove()
     status["exit_code"] = proc.returncode
-    status["log"] = output[-4000:].decode(errors="replace")
+    status["log"] = _tail(log_path, 4000)
     status_file = job / "out" / f"{notebook}.status.json"
     executed = None
     try:
@@ -315,10 +336,66 @@ def run_notebook(job, assignment_name, notebook, limits, mode, read_only=(), log
         executed = json.loads(_read_limited(job / "out" / f"{notebook}.ipynb",
                                             limits.file_bytes))
     except (OSError, ValueError) as exc:
-        last = " | ".join(status["log"].strip().splitlines()[-3:])
-        status["error"] = status.get("error") or \
-            f"no result from the sandbox ({exc}); its last words: {last or 'none'}"
+        executed = None if status["killed"] else _from_progress(job, notebook, status,
+                                                                 limits.file_bytes)
+        if executed is None:
+            last = " | ".join(status["log"].strip().splitlines()[-3:])
+            status["error"] = status.get("error") or \
+                f"no result from the sandbox ({exc}); its last words: {last or 'none'}"
     return executed, status
+
+
+def _tail(path, size):
+    """The last ``size`` bytes of a file, as text ('' if there is none)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.path.getsize(path) - size))
+            return handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _from_progress(job, notebook, status, cap):
+    """The notebook as far as it ran, from the progress log of a worker that was killed
+    (None without a log): finished cells keep their outputs, the cell that was running
+    and every code cell after it get an error output, and ``status["stopped_at"]`` names
+    the cell that was running."""
+    try:
+        lines = _read_limited(job / "progress" / f"{notebook}.jsonl", cap).splitlines()
+        nb = nbformat.read(job / "in" / f"{notebook}.ipynb", as_version=4)
+    except (OSError, ValueError):
+        return None
+    cells, running, finished = nb["cells"], None, -1
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            break  # the line the worker was writing when it died
+        if "started" in record:
+            running = record["started"]
+        elif record.get("finished") == running and 0 <= running < len(cells):
+            cells[running]["outputs"] = record["outputs"]
+            cells[running]["execution_count"] = record["execution_count"]
+            running, finished = None, running
+    if running is None:  # killed between two cells (by a thread, say): the next one
+        running = next((index for index in range(finished + 1, len(cells))
+                        if _runs(cells[index])), None)
+    if running is None or not 0 <= running < len(cells):
+        return None
+    status["stopped_at"] = running
+    stopped = ("the process running this notebook was killed while this cell ran (by the "
+               "cell's own code, for example os.kill on its parent process)")
+    cells[running]["outputs"] = [not_run_output(stopped)]
+    for cell in cells[running + 1:]:
+        if _runs(cell):
+            cell["outputs"] = [not_run_output(
+                "the notebook stopped before this cell ran: an earlier cell killed the "
+                "process running it")]
+    return nb
+
+
+def _runs(cell):
+    return cell["cell_type"] == "code" and bool(cell["source"].strip())
 
 
 def _read_limited(path, cap):

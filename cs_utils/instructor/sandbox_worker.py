@@ -4,11 +4,14 @@ This file is a script, not part of the package's import graph: the sandbox runs 
 ``python sandbox_worker.py SPEC.json`` with the instructor tooling hidden, so it
 imports nothing of ``cs_utils``. Steps, in order::
 
-    read the notebook -> resource limits -> drop to the grading uid (when root)
-    -> execute with nbgrader's Execute (notebook deadline, output cap)
+    read the notebook -> open the progress log -> resource limits
+    -> drop to the grading uid (when root)
+    -> execute with nbgrader's Execute (notebook deadline, output cap), logging each
+       code cell as it starts and as it ends
     -> mark every code cell that did not run -> write the notebook and a status file
 
 SPEC.json holds: ``notebook`` (input path), ``output`` and ``status`` (paths to write),
+``progress`` (the progress log, in a folder that only the grader can write),
 ``cwd`` (the student's folder), ``seconds_per_notebook``, ``seconds_per_cell``,
 ``memory_bytes``, ``file_bytes``, ``processes``, ``output_chars`` and ``uid`` (or null);
 also ``memory_per_submission`` and ``cpu_weight``, which the grader enforces outside the
@@ -18,6 +21,13 @@ Student code runs in a kernel that this process starts; both run under the limit
 A cell that never ran, because the kernel died or the notebook ran out of time, gets
 an error output, so a test cell after it scores zero instead of passing on an empty
 output.
+
+The progress log is what is left when student code kills this process (``os.kill`` on
+its parent): one JSON line ``{"started": index}`` before each code cell runs and
+``{"finished": index, "outputs": [...], "execution_count": n}`` after it. It is opened
+before the uid is dropped, so student code cannot write it; after the drop this process
+is no longer dumpable, so student code of the same uid cannot reach its open files
+through /proc either.
 """
 
 import json
@@ -28,6 +38,7 @@ import sys
 import time
 
 NOT_RUN = "NotRun"
+PR_SET_DUMPABLE = 4
 
 
 def apply_limits(spec):
@@ -50,6 +61,10 @@ def drop_privileges(uid):
     os.setuid(uid)
     if os.getuid() != uid or os.geteuid() != uid:
         raise SystemExit("could not drop privileges")
+    # Linux makes a process that changed uid undumpable unless fs.suid_dumpable says
+    # otherwise; insist, so that the kernel (same uid) cannot open this process's files.
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def not_run_output(reason):
@@ -58,8 +73,15 @@ def not_run_output(reason):
                         traceback=[f"{NOT_RUN}: {reason}"])
 
 
-def make_executor(spec, status):
-    """nbgrader's Execute with a notebook deadline and a cap on each cell's output."""
+def log_progress(progress, record):
+    """One line of the progress log, on disk before the cell goes on."""
+    progress.write(json.dumps(record) + "\n")
+    progress.flush()
+
+
+def make_executor(spec, status, progress):
+    """nbgrader's Execute with a notebook deadline, a cap on each cell's output and a
+    progress log line before and after each code cell."""
     from nbgrader.preprocessors import Execute
 
     deadline = time.monotonic() + float(spec["seconds_per_notebook"])
@@ -77,7 +99,10 @@ def make_executor(spec, status):
                 status["timed_out"] = True  # no more cells: they get "not run"
                 return cell, resources
             cut_by_deadline = self.remaining() < float(spec["seconds_per_cell"])
+            log_progress(progress, {"started": index})
             cell, resources = super().preprocess_cell(cell, resources, index)
+            log_progress(progress, {"finished": index, "outputs": cell.get("outputs", []),
+                                    "execution_count": cell.get("execution_count")})
             if cut_by_deadline and any(o.get("ename") == "CellTimeoutError"
                                        for o in cell.get("outputs", [])):
                 status["timed_out"], status["deadline_cell"] = True, index
@@ -146,12 +171,13 @@ def main(spec_path):
     # Read while still root: the folder holding the notebook (hidden tests included)
     # is closed to the uid that student code runs as.
     nb = nbformat.read(spec["notebook"], as_version=4)
+    progress = open(spec["progress"], "w")
     apply_limits(spec)
     drop_privileges(spec.get("uid"))
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     status = {"cell": 0, "kernel_died": False, "timed_out": False, "truncated": [],
               "error": None}
-    executor = make_executor(spec, status)
+    executor = make_executor(spec, status, progress)
     try:
         executor.preprocess(nb, {"metadata": {"path": spec["cwd"]}})
     except DeadKernelError:
@@ -161,6 +187,7 @@ def main(spec_path):
         first_line = (str(exc).strip().splitlines() or [""])[0]
         status["error"] = f"{type(exc).__name__}: {first_line}"[:300]
         status["kernel_died"] = True
+    progress.close()
     mark_cells_not_run(nb, status)
     # Written with plain json: nbformat.write would validate, and validation errors must
     # not cost the student the notebook; the coordinator validates what comes back.

@@ -2,9 +2,18 @@
 
 Both run in the coordinating process; no student code runs here. Before running::
 
-    restore each graded cell's nbgrader metadata from the release
+    no notebook (missing, or not a notebook at all): the release's copy instead
+    -> graded cells that lost their metadata (some editors drop it) found again by
+       their place and content among the release's cells
+    -> restore each graded cell's nbgrader metadata from the release
     -> nbgrader's sanitize steps: ClearOutput, DeduplicateIds, OverwriteKernelspec,
        OverwriteCells (test cells restored, missing ones put back), CheckCellMetadata
+    -> if nbgrader still cannot use it: the release's copy with the student's answer
+       cells put in by grade id
+
+The release's copy runs the release's test cells on the student's package, so what
+depends on the package is graded; only the points of the notebook's own answer cells
+are lost, and the report says so.
 
 After running, ``check_executed`` refuses a notebook whose graded cells came back
 different from the ones that were sent (which only student code could have done), and
@@ -12,6 +21,7 @@ different from the ones that were sent (which only student code could have done)
 """
 
 import copy
+import difflib
 import uuid
 
 import nbformat
@@ -34,6 +44,59 @@ def graded_cells(nb):
     """grade_id -> cell, for every cell with nbgrader metadata and a grade id."""
     return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nb.cells
             if cell.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def _key(cell):
+    return cell.cell_type, cell.source.strip()
+
+
+def _pair_gap(release_cells, student_cells):
+    """(release index, student index) pairs inside one unequal stretch of the two
+    notebooks: in order, each release cell with the most similar student cell of its
+    type after the previous pair."""
+    pairs, start = [], 0
+    for i, cell in release_cells:
+        options = [k for k in range(start, len(student_cells))
+                   if student_cells[k][1].cell_type == cell.cell_type]
+        if options:
+            best = max(options, key=lambda k: (difflib.SequenceMatcher(
+                None, cell.source, student_cells[k][1].source).ratio(), -k))
+            pairs.append((i, student_cells[best][0]))
+            start = best + 1
+    return pairs
+
+
+def recover_metadata_by_content(nb, release_nb, problem):
+    """Give graded cells that lost their nbgrader metadata the release's metadata back.
+
+    The notebook's cells are aligned with the release's (difflib over type and source):
+    unchanged cells (instructions, test cells, untouched stubs) match exactly, and an
+    edited answer cell is the cell of its type that sits where the release has it.
+    Only cells without nbgrader metadata are candidates, and only grade ids the notebook
+    no longer has are given out.
+    """
+    lost = set(graded_cells(release_nb)) - set(graded_cells(nb))
+    if not lost:
+        return
+    release_cells, cells = release_nb.cells, nb.cells
+    matcher = difflib.SequenceMatcher(None, [_key(c) for c in release_cells],
+                                      [_key(c) for c in cells], autojunk=False)
+    pairs = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs += zip(range(i1, i2), range(j1, j2))
+        elif tag == "replace":
+            pairs += _pair_gap([(i, release_cells[i]) for i in range(i1, i2)],
+                               [(j, cells[j]) for j in range(j1, j2)])
+    found = []
+    for i, j in pairs:
+        grading = release_cells[i].metadata.get("nbgrader", {})
+        if grading.get("grade_id") in lost and "nbgrader" not in cells[j].metadata:
+            cells[j].metadata["nbgrader"] = copy.deepcopy(grading)
+            found.append(grading["grade_id"])
+    if found:
+        problem(f"{len(found)} of {len(lost)} graded cells had lost their nbgrader metadata "
+                f"and were found again by their place and content: {', '.join(found)}")
 
 
 def restore_metadata(nb, release_nb, problem):
@@ -76,28 +139,58 @@ def report_test_cell_changes(nb, release_nb, problem):
             problem(f"cell {grade_id} was changed; the release's cell was restored")
 
 
+RELEASE_COPY = ("graded with the release's copy of the notebook: its test cells check "
+                "your package, and the points of the notebook's own answer cells are lost")
+
+
+def release_with_answers(release_nb, nb):
+    """The release's notebook with the answer cells of ``nb`` (by grade id) put in;
+    returns (notebook, grade ids of the answers taken)."""
+    answers = {grade_id: cell for grade_id, cell in graded_cells(nb).items()
+               if cell.metadata["nbgrader"].get("solution")} if nb is not None else {}
+    copied, taken = copy.deepcopy(release_nb), []
+    for grade_id, cell in graded_cells(copied).items():
+        answer = answers.get(grade_id)
+        if cell.metadata["nbgrader"].get("solution") and answer is not None \
+                and answer.cell_type == cell.cell_type:
+            cell.source = answer.source
+            taken.append(grade_id)
+    return copied, taken
+
+
 def sanitize(nb, release_nb, resources, config, problem):
     """The notebook as nbgrader will run it, with the instructor's test cells.
 
-    ``resources`` is nbgrader's dict: {"nbgrader": {"notebook", "assignment", "student",
-    "db_url"}}. Raises UngradableNotebook when the metadata cannot be repaired.
+    ``nb`` is None when the student's notebook is missing or unreadable: the release's
+    copy is graded instead. ``resources`` is nbgrader's dict: {"nbgrader": {"notebook",
+    "assignment", "student", "db_url"}}.
     """
+    if nb is None:
+        problem(RELEASE_COPY)
+        return _run_steps(copy.deepcopy(release_nb), resources, config)
     nb = copy.deepcopy(nb)
+    recover_metadata_by_content(nb, release_nb, problem)
     restore_metadata(nb, release_nb, problem)
     report_test_cell_changes(nb, release_nb, problem)
     try:
-        return _run_steps(copy.deepcopy(nb), resources, config, add_missing_cells=True)
-    except KeyError:
-        # nbgrader finds no place for a missing cell whose neighbour is missing too.
-        problem("a missing graded cell could not be put back; it gets no points")
-        return _run_steps(nb, resources, config, add_missing_cells=False)
+        return _run_steps(copy.deepcopy(nb), resources, config)
+    except (KeyError, UngradableNotebook) as exc:
+        # KeyError: nbgrader finds no place for a missing cell whose neighbour is
+        # missing too.
+        reason = exc if isinstance(exc, UngradableNotebook) else \
+            "a missing graded cell has no place to go back to"
+        rebuilt, taken = release_with_answers(release_nb, nb)
+        problem(f"nbgrader cannot use the notebook as handed in ({reason}); {RELEASE_COPY}, "
+                f"except for the answers found in it by grade id: "
+                f"{', '.join(taken) or 'none'}")
+        return _run_steps(rebuilt, resources, config)
 
 
-def _run_steps(nb, resources, config, add_missing_cells):
+def _run_steps(nb, resources, config):
     steps = [step(config=config) for step in SANITIZE_STEPS]
     for step in steps:
         if isinstance(step, OverwriteCells):
-            step.add_missing_cells = add_missing_cells
+            step.add_missing_cells = True
     try:
         for step in steps:
             nb, resources = step.preprocess(nb, resources)

@@ -4,11 +4,14 @@ For each zip: derive the student id from its name, extract only the files a
 submission may hold (the notebooks and the package's .py files), refuse unsafe
 members, fill missing package modules with the release stubs so that the rest of the
 submission can still be graded (a stub is used only once it is checked to hold no line
-of the reference solution), and make the notebooks safe for nbgrader (a notebook
-that is not valid JSON is set aside; repeated grade ids are dropped). Every decision
-is written into the student's report.
+of the reference solution), and make the notebooks safe for nbgrader (the cells of a
+notebook that nbformat cannot read are recovered where the file still lists them, else
+it is set aside; repeated grade ids are dropped). A zip with none of the assignment's
+files cannot be graded. Every decision is written into the student's report; a missing
+notebook is graded from the release's copy later (``sanitize.py``).
 """
 
+import json
 import re
 import shutil
 import stat
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from .strip import StripError, strip_source, stub_problems
 
@@ -165,14 +169,49 @@ def module_stub(module, release_dir, source_dirs, assignment, report):
     return stub
 
 
-def sanitize_notebook(path, report):
-    """Make one notebook safe for nbgrader; return False if it cannot be graded."""
+def recover_cells(path):
+    """A notebook made of the cells of a file that nbformat cannot read but that is JSON
+    with a list of cells (a hand edit or a broken editor); None if there are none."""
     try:
-        nb = nbformat.read(path, as_version=4)
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells")
+    except (ValueError, AttributeError, OSError):
+        return None
+    if not isinstance(cells, list):
+        return None
+    recovered = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown"):
+            continue
+        source = cell.get("source", "")
+        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        make = new_code_cell if cell["cell_type"] == "code" else new_markdown_cell
+        recovered.append(make(source, metadata=metadata))
+    return new_notebook(cells=recovered) if recovered else None
+
+
+def read_notebook(path, report):
+    """The notebook at ``path``, its cells recovered if need be; None (and the file
+    removed) when nothing of it can be read."""
+    try:
+        return nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for bad files
-        report.problem(f"{path.name} is not a valid notebook ({type(exc).__name__}); "
-                       f"it gets no points")
-        path.unlink()
+        nb = recover_cells(path)
+        if nb is None:
+            report.problem(f"{path.name} is not a valid notebook ({type(exc).__name__}) "
+                           f"and none of its cells could be read")
+            path.unlink()
+            return None
+        report.problem(f"{path.name} is not a valid notebook ({type(exc).__name__}); its "
+                       f"{len(nb.cells)} cells were read from it as they are")
+        nbformat.write(nb, path)
+        return nb
+
+
+def sanitize_notebook(path, report):
+    """Make one notebook safe for nbgrader; return False if nothing of it can be used."""
+    nb = read_notebook(path, report)
+    if nb is None:
         return False
     seen = set()
     duplicates = []
@@ -201,13 +240,17 @@ def import_submission(zip_path, course, assignment, release_dir, student=None):
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
     extract_submission(zip_path, destination, assignment, report)
+    if report.gradable and not report.imported:
+        report.problem(f"the zip holds none of the assignment's files (its notebooks or "
+                       f"{assignment.package}/*.py); nothing could be graded")
+        report.gradable = False
     if not report.gradable:
         shutil.rmtree(destination.parent)
         return report
     for notebook in assignment.notebook_files:
         path = destination / notebook
         if not path.exists():
-            report.problem(f"missing {notebook}: it gets no points")
+            report.problem(f"missing {notebook}")
         else:
             sanitize_notebook(path, report)
     sources = (course.path("source", assignment.name), assignment.folder)

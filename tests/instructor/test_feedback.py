@@ -1,7 +1,8 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from cs_utils.instructor.feedback import HIDDEN_NOTE, HideHiddenTests, hide_hidden_tests
+from cs_utils.instructor.feedback import (HIDDEN_NOTE, FeedbackError, HideHiddenTests,
+                                          hide_hidden_tests)
 
 
 def test_hidden_regions_replaced_by_a_note():
@@ -41,3 +42,16 @@ def test_hidden_lines_printed_by_student_code_are_scrubbed():
     assert "1234" not in nbformat.writes(nb)
     assert nb.cells[1].outputs[0]["text"] == "spy: check()\n(hidden test)\n"
     assert nb.cells[0].outputs[0]["data"]["text/plain"] == "(hidden test)"
+
+
+def test_feedback_errors_carry_no_traceback_and_no_path():
+    log = ("[GenerateFeedbackApp | ERROR] There was an error processing assignment: "
+           "/srv/course/autograded/bob/a1\nTraceback (most recent call last):\n"
+           '  File "/opt/venv/lib/python3.11/site-packages/nbgrader/utils.py", line 9\n'
+           "    raise NbGraderException(\n"
+           "nbgrader.coursedir.NbGraderException: No notebooks were matched by "
+           "'/srv/course/autograded/bob/a1/*.ipynb'\n")
+    error = FeedbackError(log)
+    assert str(error) == ("nbgrader.coursedir.NbGraderException: No notebooks were matched "
+                          "by '*.ipynb'")
+    assert error.log == log

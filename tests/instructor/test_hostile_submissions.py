@@ -1,8 +1,8 @@
 """Hostile and broken submissions in one class, graded in parallel in the sandbox.
 
 Each student of the toy course starts from the reference solutions (5 autograded
-points) and adds one kind of trouble to its answer cell, which runs before the test
-cells. Every one gets a report and the grade of what could be graded; the others are
+points) and adds one kind of trouble: to its answer cell, which runs before the test
+cells, or to the notebook file itself (missing, not JSON, its cell metadata dropped). Every one gets a report and the grade of what could be graded; the others are
 graded normally; the gradebook passes the integrity check afterwards.
 """
 
@@ -10,7 +10,9 @@ import json
 import os
 import sqlite3
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell
 
 from cs_utils.assignments import REPO_ROOT
 from cs_utils.instructor.autograde import autograde
@@ -74,6 +76,10 @@ except OSError as exc:
     print('fork refused after', children, 'children:', type(exc).__name__)
 """
 
+KILL_PARENT = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+NO_METADATA_ANSWER = "answer = 6 * 7  # edited in an editor that drops cell metadata"
+NO_METADATA_WRITTEN = "Because the metadata went missing."
+
 MEMORY_HOG = """
 hog = []
 for size in (10 ** 7, 10 ** 5, 10 ** 3):
@@ -118,7 +124,8 @@ def hostile(tmp_path_factory):
         fill_in_solutions(folder, assignment)
         return folder
 
-    for name in ["ref", "meta_removed", "meta_altered", "tampered", "missing_nb", *answers]:
+    broken = ["missing_nb", "not_json", "bad_notebook", "no_metadata", "killer", "empty"]
+    for name in ["ref", "meta_removed", "meta_altered", "tampered", *broken, *answers]:
         folder = reference(name)
         if name in answers:
             edit_cell(folder, "answer_cell", source="answer = 42\n" + answers[name])
@@ -132,6 +139,26 @@ def hostile(tmp_path_factory):
             edit_cell(folder, "test_double", source="pass  # nothing to see")
         elif name == "missing_nb":
             (folder / "toy.ipynb").unlink()
+        elif name == "not_json":
+            (folder / "toy.ipynb").write_text('{"cells": [')
+        elif name == "bad_notebook":  # JSON, but not a notebook nbformat reads
+            cells = json.loads((folder / "toy.ipynb").read_text())["cells"]
+            (folder / "toy.ipynb").write_text(json.dumps({"cells": cells}))
+        elif name == "no_metadata":  # an editor that drops cell metadata
+            edit_cell(folder, "answer_cell", source=NO_METADATA_ANSWER)
+            nb = nbformat.read(folder / "toy.ipynb", as_version=4)
+            nb.cells[5].source = "Why?\n\n**Your answer:** " + NO_METADATA_WRITTEN
+            for cell in nb.cells:
+                cell.metadata.pop("nbgrader", None)
+            nbformat.write(nb, folder / "toy.ipynb")
+        elif name == "killer":  # a cell of its own after the first test cell
+            nb = nbformat.read(folder / "toy.ipynb", as_version=4)
+            nb.cells.insert(4, new_code_cell(KILL_PARENT))
+            nbformat.write(nb, folder / "toy.ipynb")
+        if name == "empty":
+            (root / "nothing").mkdir()
+            zip_folder(root / "nothing", subs / "empty.zip")
+            continue
         zip_folder(folder, subs / f"{name}.zip")
     (subs / "notzip.zip").write_bytes(b"PK but not really a zip")
 
@@ -144,6 +171,13 @@ def hostile(tmp_path_factory):
     return {"root": root, "course": course, "secrets": secrets,
             "rows": {r.student: r for r in rows},
             "problems": {r.student: " | ".join(r.problems) for r in reports}}
+
+
+def autograded_cell(hostile, student, grade_id):
+    path = hostile["course"] / "autograded" / student / "toy" / "toy.ipynb"
+    cell, = [c for c in nbformat.read(path, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return cell
 
 
 def outputs(hostile, student, grade_id="answer_cell"):
@@ -174,13 +208,52 @@ def test_the_class_is_graded_and_the_gradebook_is_sound(hostile):
 def test_broken_zips_and_missing_notebooks(hostile):
     assert score(hostile, "notzip") is None
     assert "not a readable zip" in hostile["problems"]["notzip"]
-    assert score(hostile, "missing_nb") == 0
+    # The release's copy of the notebook grades the student's package: the test cells
+    # pass, the answer cell is the release's stub.
+    assert score(hostile, "missing_nb") == 5
     assert "missing toy.ipynb" in hostile["problems"]["missing_nb"]
+    assert "graded with the release's copy" in hostile["problems"]["missing_nb"]
+    assert "answer = 42" not in autograded_cell(hostile, "missing_nb", "answer_cell").source
+    assert score(hostile, "not_json") == 5
+    assert "not a valid notebook (NotJSONError) and none of its cells could be read" in \
+        hostile["problems"]["not_json"]
+    assert "graded with the release's copy" in hostile["problems"]["not_json"]
+
+
+def test_cells_are_recovered_from_a_file_nbformat_cannot_read(hostile):
+    assert score(hostile, "bad_notebook") == 5
+    assert "its 6 cells were read from it as they are" in hostile["problems"]["bad_notebook"]
+    assert "answer = 42" in autograded_cell(hostile, "bad_notebook", "answer_cell").source
+
+
+def test_cells_that_lost_their_metadata_are_found_by_content(hostile):
+    assert score(hostile, "no_metadata") == 5
+    assert "4 of 4 graded cells had lost their nbgrader metadata" in \
+        hostile["problems"]["no_metadata"]
+    assert autograded_cell(hostile, "no_metadata", "answer_cell").source == NO_METADATA_ANSWER
+    assert NO_METADATA_WRITTEN in autograded_cell(hostile, "no_metadata",
+                                                  "inline_question").source
+
+
+def test_empty_zip_is_reported_in_plain_words(hostile):
+    assert score(hostile, "empty") is None
+    report = (hostile["course"] / "reports" / "toy" / "empty.txt").read_text()
+    assert "none of the assignment's files" in report and "isolation: not run" in report
+    assert not (hostile["course"] / "feedback" / "empty").exists()
+
+
+def test_no_report_holds_a_traceback_or_a_grader_path(hostile):
+    for report in (hostile["course"] / "reports" / "toy").glob("*.txt"):
+        text = report.read_text()
+        assert "Traceback" not in text and str(hostile["root"]) not in text, report.name
+        assert "site-packages" not in text and "HIDDEN" not in text, report.name
 
 
 def test_metadata_and_test_cells_are_restored_from_the_release(hostile):
     assert score(hostile, "meta_removed") == 5
-    assert "test_double was missing" in hostile["problems"]["meta_removed"]
+    assert "found again by their place and content: test_double" in \
+        hostile["problems"]["meta_removed"]
+    assert "test_double was changed" in hostile["problems"]["meta_removed"]
     assert score(hostile, "meta_altered") == 5  # points 100 -> 3, test_double graded again
     assert "test_double: nbgrader metadata was changed" in hostile["problems"]["meta_altered"]
     assert score(hostile, "tampered") == 3  # the restored test_double catches the bug
@@ -205,10 +278,18 @@ def test_memory_limit(hostile):
 
 def test_exit_and_dead_kernel(hostile):
     assert score(hostile, "sysexit") == 5  # IPython turns sys.exit into an error
+    assert "cell 3 (answer_cell) called sys.exit()" in hostile["problems"]["sysexit"]
     assert score(hostile, "osexit") == 0
     assert "kernel died" in hostile["problems"]["osexit"]
     assert "HIDDEN" not in hostile["problems"]["memhog"]  # no cell source in reports
     assert "NotRun" in outputs(hostile, "osexit", "test_double")
+
+
+def test_killing_the_grading_process_keeps_the_cells_before_it(hostile):
+    assert score(hostile, "killer") == 2  # test_double ran before the kill
+    assert "cell 5 killed the process that runs the notebook" in hostile["problems"]["killer"]
+    assert "No such file" not in hostile["problems"]["killer"]
+    assert "NotRun" in outputs(hostile, "killer", "test_safe_log")
 
 
 def test_fork_loop_is_bounded(hostile):

@@ -1,6 +1,7 @@
 """The sandbox's pieces on their own: limits, mode selection, the clean environment,
 reading results safely, the weakest mode running a notebook, and the command line."""
 
+import json
 import os
 
 import nbformat
@@ -105,3 +106,48 @@ def test_command_line_forwards_the_grading_options(monkeypatch):
     assert seen["regrade"] is True and seen["isolation"] == "rlimits"
     with pytest.raises(SystemExit, match="at least 1"):
         main(["autograde", "assignment1", "zips", "--workers", "0"])
+
+
+def progress_job(tmp_path, records):
+    """A job folder whose worker died after writing ``records`` to its progress log."""
+    job = tmp_path / "job"
+    (job / "in").mkdir(parents=True)
+    (job / "progress").mkdir()
+    cells = [new_code_cell("x = 1"), new_code_cell("print(x)"),
+             new_code_cell("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"),
+             new_code_cell("print('after')")]
+    nbformat.write(new_notebook(cells=cells), job / "in" / "nb.ipynb")
+    lines = [json.dumps(record) for record in records]
+    (job / "progress" / "nb.jsonl").write_text("\n".join(lines) + "\n")
+    return job
+
+
+PRINTED = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
+
+
+def test_a_killed_worker_leaves_the_cells_before_the_kill_graded(tmp_path):
+    job = progress_job(tmp_path, [{"started": 0}, {"finished": 0, "outputs": [],
+                                                   "execution_count": 1},
+                                  {"started": 1}, {"finished": 1, "outputs": PRINTED,
+                                                   "execution_count": 2},
+                                  {"started": 2}])
+    status = {}
+    nb = sandbox._from_progress(job, "nb", status, 10 ** 6)
+    assert status["stopped_at"] == 2
+    assert nb["cells"][1]["outputs"] == PRINTED and nb["cells"][1]["execution_count"] == 2
+    assert "killed while this cell ran" in nb["cells"][2]["outputs"][0]["evalue"]
+    assert nb["cells"][3]["outputs"][0]["ename"] == "NotRun"
+
+
+def test_a_kill_between_cells_names_the_next_cell(tmp_path):
+    job = progress_job(tmp_path, [{"started": 0}, {"finished": 0, "outputs": [],
+                                                   "execution_count": 1}])
+    status = {}
+    nb = sandbox._from_progress(job, "nb", status, 10 ** 6)
+    assert status["stopped_at"] == 1 and nb["cells"][3]["outputs"][0]["ename"] == "NotRun"
+
+
+def test_without_a_progress_log_there_is_no_notebook(tmp_path):
+    job = progress_job(tmp_path, [])
+    (job / "progress" / "nb.jsonl").unlink()
+    assert sandbox._from_progress(job, "nb", {}, 10 ** 6) is None

@@ -1,12 +1,17 @@
 """A missing module of a hand-in is filled only with a stub checked to hold no solution."""
 
+import json
+
+import nbformat
 import pytest
 
 from cs_utils.assignments import ASSIGNMENTS
+from cs_utils.instructor.course import Course
 from cs_utils.instructor.strip import (remove_markers, solution_lines, strip_source,
                                        stub_problems)
-from cs_utils.instructor.submissions import ImportReport, fill_missing_modules
-from tests.instructor.toy import OPS, make_toy_assignment
+from cs_utils.instructor.submissions import (ImportReport, fill_missing_modules,
+                                             import_submission, read_notebook)
+from tests.instructor.toy import OPS, make_toy_assignment, zip_folder
 
 STUB = strip_source(OPS, "toy/tp/ops.py")
 
@@ -96,3 +101,40 @@ def test_every_real_stub_passes_the_check(assignment):
         source = (assignment.folder / module).read_text()
         assert stub_problems(strip_source(source, f"{assignment.name}/{module}"),
                              source) == [], module
+
+
+def test_cells_of_a_notebook_nbformat_cannot_read_are_recovered(tmp_path):
+    path = tmp_path / "toy.ipynb"
+    path.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": ["answer = ", "42"], "metadata": {"nbgrader": {}}},
+        {"cell_type": "markdown", "source": "notes"},
+        {"cell_type": "raw", "source": "dropped"}, "not a cell"]}))
+    report = ImportReport(student="s", zip_name="s.zip")
+    nb = read_notebook(path, report)
+    assert [(c.cell_type, c.source) for c in nb.cells] == [("code", "answer = 42"),
+                                                          ("markdown", "notes")]
+    assert nb.cells[0].metadata == {"nbgrader": {}}
+    assert "its 2 cells were read from it as they are" in report.problems[0]
+    assert nbformat.read(path, as_version=4).cells[0].source == "answer = 42"  # repaired
+
+
+@pytest.mark.parametrize("text", ['{"cells": [', '[1, 2]', '{"cells": "none"}', ""])
+def test_a_notebook_with_no_readable_cell_is_set_aside(tmp_path, text):
+    path = tmp_path / "toy.ipynb"
+    path.write_text(text)
+    report = ImportReport(student="s", zip_name="s.zip")
+    assert read_notebook(path, report) is None and not path.exists()
+    assert "none of its cells could be read" in report.problems[0]
+
+
+def test_a_zip_without_any_assignment_file_cannot_be_graded(tmp_path):
+    assignment = make_toy_assignment(tmp_path / "source")
+    course = Course(tmp_path / "course").prepare([assignment])
+    (tmp_path / "nothing").mkdir()
+    zip_folder(tmp_path / "nothing", tmp_path / "empty.zip", extra={"notes.txt": "hello"})
+    report = import_submission(tmp_path / "empty.zip", course, assignment,
+                               tmp_path / "release")
+    assert not report.gradable
+    assert report.problems == ["the zip holds none of the assignment's files (its "
+                               "notebooks or tp/*.py); nothing could be graded"]
+    assert not course.path("submitted", "empty").exists()

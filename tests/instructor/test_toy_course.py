@@ -118,9 +118,12 @@ def test_broken_zips_are_reported_and_the_rest_is_graded(graded):
     assert erin.score == 5
     assert any("unsafe path" in p for p in graded["reports"]["erin"].problems)
     assert not list(graded["root"].rglob("escaped.py"))
+    # The notebook is unreadable: its release copy grades frank's (correct) package.
     frank = graded["rows"]["frank"]
-    assert frank.score == 0
+    assert frank.score == 5
     assert any("not a valid notebook" in p for p in graded["reports"]["frank"].problems)
+    assert any("graded with the release's copy" in p
+               for p in graded["reports"]["frank"].problems)
     assert check_integrity(f"sqlite:///{graded['course'] / 'gradebook.db'}") == []
 
 
