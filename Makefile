@@ -21,7 +21,7 @@ MATRIX_OPTIONS ?=
 
 help:
 	@echo "make demo        release, three simulated submissions, autograde, grade table"
-	@echo "make test        the full test suite (about 25 minutes)"
+	@echo "make test        the full test suite (about 30 minutes)"
 	@echo "make test-quick  the tests that do not execute notebooks"
 	@echo "make release     write release/<assignment>/, one student repository per assignment"
 	@echo "make autograde ASSIGNMENT=assignment1 SUBMISSIONS=dir   grade a folder of zips"
